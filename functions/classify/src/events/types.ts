@@ -1,0 +1,32 @@
+/**
+ * The CloudEvent types classify consumes and produces. The Knative manifests and their checks read
+ * these constants, so the trigger filters and the code cannot drift apart.
+ */
+
+/** Event names (RGW/AWS, without `s3:`) that mean "a new object version exists". */
+export const OBJECT_CREATED_EVENTS = [
+  'ObjectCreated:Put',
+  'ObjectCreated:Post',
+  'ObjectCreated:Copy',
+  'ObjectCreated:CompleteMultipartUpload',
+] as const;
+
+/** eventing-ceph's CephSource and RGW 17+ (`cloudevents=true`) both type events `com.amazonaws.<eventName>`. */
+export const S3_EVENT_TYPE_PREFIX = 'com.amazonaws.';
+export const OBJECT_CREATED_TYPE_PREFIX = `${S3_EVENT_TYPE_PREFIX}ObjectCreated:`;
+export const CLASSIFY_EVENT_TYPES: readonly string[] = OBJECT_CREATED_EVENTS.map((n) => S3_EVENT_TYPE_PREFIX + n);
+
+/**
+ * The reply type. A Broker re-ingests replies, so it must never match classify's own trigger
+ * (which accepts only `com.amazonaws.ObjectCreated:*`), or every result would loop back forever.
+ */
+export const RESULT_EVENT_TYPE = 'io.bucketml.classification.completed.v1';
+
+/** CloudEvent extension carrying `high` or `low`, so a Trigger can route unsure results to review. */
+export const CONFIDENCE_EXTENSION = 'bmlconfidence';
+
+export function isObjectCreated(eventName: string): boolean {
+  // AWS and RGW also use wildcard-free names like `ObjectCreated:CompleteMultipartUpload`; any
+  // ObjectCreated variant means a new version to classify.
+  return eventName.startsWith('ObjectCreated:');
+}

@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
+import {
+  formatLocation,
+  parseLocation,
+  readJsonLocation,
+  readOptionalLocation,
+  siblingLocation,
+  type LocationDeps,
+} from '../vendor/core/index.js';
+import { inputSizeFromTopology, readModelArtifacts } from './io.js';
+import {
+  labelsSchema,
+  nameFromUrl,
+  parseModelConfigFile,
+  scalingCoefficients,
+  versionFromBytes,
+  type ModelConfigFile,
+  type ModelSpec,
+} from './spec.js';
+
+export interface Prediction {
+  label: string;
+  index: number;
+  score: number;
+}
+
+export interface ModelSource {
+  modelUrl: string;
+  configUrl?: string | undefined;
+  labelsUrl?: string | undefined;
+  /** MODEL_* variables; they win over model.config.json. */
+  overrides: ModelConfigFile;
+}
+
+const CONFIG_FILE = 'model.config.json';
+const DEFAULT_LABELS = 'labels.json';
+
+/** An image classifier loaded once per instance: weights in memory, spec resolved, ready to predict. */
+export class ImageClassifier {
+  private constructor(
+    readonly spec: ModelSpec,
+    private readonly model: LayersModel | GraphModel,
+  ) {}
+
+  static async load(source: ModelSource, deps: LocationDeps): Promise<ImageClassifier> {
+    const modelLoc = parseLocation(source.modelUrl);
+    const configLoc = source.configUrl ? parseLocation(source.configUrl) : siblingLocation(modelLoc, CONFIG_FILE);
+    const [loaded, configBytes] = await Promise.all([
+      readModelArtifacts(modelLoc, deps),
+      // A named config file must exist; the default one beside the model is optional.
+      source.configUrl ? readJsonLocation(configLoc, deps) : readOptionalLocation(configLoc, deps),
+    ]);
+    const fileConfig =
+      configBytes === undefined
+        ? {}
+        : parseModelConfigFile(configBytes instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(configBytes)) : configBytes, formatLocation(configLoc));
+    const config: ModelConfigFile = { ...fileConfig, ...stripUndefined(source.overrides) };
+
+    const labelsRef = source.labelsUrl ?? config.labels ?? DEFAULT_LABELS;
+    const labelsLoc = /^[a-z][a-z0-9+.-]*:\/\//i.test(labelsRef) || labelsRef.startsWith('/') ? parseLocation(labelsRef) : siblingLocation(modelLoc, labelsRef);
+    const labels = labelsSchema.safeParse(await readJsonLocation(labelsLoc, deps));
+    if (!labels.success) throw new Error(`${formatLocation(labelsLoc)} is not a label list (a JSON array of names)`);
+
+    const model =
+      loaded.kind === 'graph'
+        ? await loadGraphModel(tf.io.fromMemory(loaded.artifacts))
+        : await loadLayersModel(tf.io.fromMemory(loaded.artifacts));
+
+    const inputSize = config.inputSize ?? inputSizeFromTopology(loaded.artifacts.modelTopology) ?? 224;
+    const spec: ModelSpec = {
+      name: config.name ?? nameFromUrl(source.modelUrl),
+      version: config.version ?? versionFromBytes(loaded.modelJsonBytes),
+      inputSize,
+      scaling: config.scaling ?? '-1..1',
+      output: config.output ?? 'softmax',
+      resize: config.resize ?? 'center-crop',
+      cropFraction: config.cropFraction ?? 0.875,
+      labels: labels.data,
+    };
+    const classifier = new ImageClassifier(spec, model);
+    const classes = classifier.outputSize();
+    if (classes !== spec.labels.length) {
+      model.dispose();
+      throw new Error(`the model has ${classes} outputs but ${formatLocation(labelsLoc)} names ${spec.labels.length} classes`);
+    }
+    return classifier;
+  }
+
+  private outputSize(): number {
+    const probe = tf.zeros([1, this.spec.inputSize, this.spec.inputSize, 3]);
+    try {
+      const out = this.model.predict(probe) as tf.Tensor;
+      const n = out.shape.at(-1) ?? 0;
+      out.dispose();
+      return n;
+    } finally {
+      probe.dispose();
+    }
+  }
+
+  /** `pixels`: RGB bytes, inputSize×inputSize×3. Returns the top-k classes, best first. */
+  classify(pixels: Uint8Array, topK: number): Prediction[] {
+    const { inputSize, scaling, output, labels } = this.spec;
+    const expected = inputSize * inputSize * 3;
+    if (pixels.length !== expected) throw new Error(`expected ${expected} input values, got ${pixels.length}`);
+    const { scale, offset } = scalingCoefficients(scaling);
+    const input = new Float32Array(expected);
+    for (let i = 0; i < expected; i++) input[i] = (pixels[i] as number) * scale + offset;
+    const scores = tf.tidy(() => {
+      const x = tf.tensor4d(input, [1, inputSize, inputSize, 3]);
+      const y = this.model.predict(x) as tf.Tensor;
+      return (output === 'logits' ? tf.softmax(y) : y).dataSync() as Float32Array;
+    });
+    return topClasses(scores, topK, labels);
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+export function topClasses(scores: ArrayLike<number>, k: number, labels: readonly string[]): Prediction[] {
+  const order = Array.from({ length: scores.length }, (_, i) => i);
+  order.sort((a, b) => (scores[b] as number) - (scores[a] as number));
+  return order.slice(0, k).map((index) => ({ label: labels[index] ?? `class ${index}`, index, score: scores[index] as number }));
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

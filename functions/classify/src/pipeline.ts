@@ -1,0 +1,175 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { FunctionError, type Logger } from './vendor/core/index.js';
+import type { ClassifyConfig } from './config.js';
+import type { Envelope } from './events/envelope.js';
+import type { ObjectEvent } from './events/record.js';
+import { isObjectCreated } from './events/types.js';
+import { decodeImage } from './images/decode.js';
+import type { ImageClassifier } from './models/classifier.js';
+import type { ClassificationResult } from './results/document.js';
+import { isResultKey, resultKey, versionTag } from './results/naming.js';
+import { fetchObject, objectExists, putJsonIfAbsent } from './storage/objects.js';
+
+export type Outcome =
+  | { status: 'classified'; object: ObjectRef; result: ClassificationResult }
+  | { status: 'duplicate'; object: ObjectRef; resultKey: string }
+  | { status: 'ignored'; object: ObjectRef; reason: string }
+  | { status: 'failed'; object: ObjectRef; error: FunctionError };
+
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+  eventName: string;
+}
+
+export interface PipelineDeps {
+  s3: S3Client;
+  classifier: ImageClassifier;
+  config: ClassifyConfig;
+  backend: string;
+  log: Logger;
+}
+
+/** Event records → stored, de-duplicated classification results. One instance per process. */
+export class ClassifyPipeline {
+  /** Result keys being produced right now: a duplicate arriving meanwhile waits instead of redoing the work. */
+  private readonly inFlight = new Map<string, Promise<Outcome>>();
+
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async process(envelope: Envelope): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    // Sequential on purpose: inference is CPU-bound, so parallel records would only interleave.
+    for (const record of envelope.records) outcomes.push(await this.processRecord(record, envelope));
+    return outcomes;
+  }
+
+  private async processRecord(event: ObjectEvent, envelope: Envelope): Promise<Outcome> {
+    const object: ObjectRef = { bucket: event.bucket, key: event.key, eventName: event.eventName };
+    try {
+      const skip = this.reasonToSkip(event);
+      if (skip) return { status: 'ignored', object, reason: skip };
+      this.checkAdmissible(event);
+      const tag = versionTag(event);
+      if (!tag) return await this.classify(event, envelope, object);
+      const key = resultKey(this.deps.config.RESULTS_PREFIX, event.key, tag);
+      const running = this.inFlight.get(key);
+      if (running) {
+        await running.catch(() => undefined);
+        return { status: 'duplicate', object, resultKey: key };
+      }
+      const work = this.classifyOnce(event, envelope, object, key);
+      this.inFlight.set(key, work);
+      try {
+        return await work;
+      } finally {
+        this.inFlight.delete(key);
+      }
+    } catch (error) {
+      if (error instanceof FunctionError) return { status: 'failed', object, error };
+      throw error;
+    }
+  }
+
+  private reasonToSkip(event: ObjectEvent): string | undefined {
+    if (!isObjectCreated(event.eventName)) return `${event.eventName} is not an object-created event`;
+    const { RESULTS_PREFIX, RESULTS_BUCKET } = this.deps.config;
+    if ((!RESULTS_BUCKET || RESULTS_BUCKET === event.bucket) && isResultKey(RESULTS_PREFIX, event.key)) {
+      return `${event.key} is a classification result (under ${RESULTS_PREFIX})`;
+    }
+    return undefined;
+  }
+
+  private checkAdmissible(event: ObjectEvent): void {
+    const { ALLOWED_BUCKETS, MAX_OBJECT_BYTES } = this.deps.config;
+    if (ALLOWED_BUCKETS.length > 0 && !ALLOWED_BUCKETS.includes(event.bucket)) {
+      throw new FunctionError(403, 'bucket_not_allowed', `bucket ${event.bucket} is not in ALLOWED_BUCKETS`);
+    }
+    if (event.size !== undefined && event.size > MAX_OBJECT_BYTES) {
+      throw new FunctionError(413, 'object_too_large', `the object is ${event.size} bytes; MAX_OBJECT_BYTES is ${MAX_OBJECT_BYTES}`);
+    }
+  }
+
+  private async classifyOnce(event: ObjectEvent, envelope: Envelope, object: ObjectRef, key: string): Promise<Outcome> {
+    if (await objectExists(this.deps.s3, this.resultsBucket(event), key)) return { status: 'duplicate', object, resultKey: key };
+    return this.classify(event, envelope, object);
+  }
+
+  private resultsBucket(event: ObjectEvent): string {
+    return this.deps.config.RESULTS_BUCKET ?? event.bucket;
+  }
+
+  private async classify(event: ObjectEvent, envelope: Envelope, object: ObjectRef): Promise<Outcome> {
+    const { s3, classifier, config, backend, log } = this.deps;
+    const t0 = performance.now();
+    const fetched = await fetchObject(
+      s3,
+      { bucket: event.bucket, key: event.key, ...(event.versionId ? { versionId: event.versionId } : {}), ...(event.eTag ? { eTag: event.eTag } : {}) },
+      config.MAX_OBJECT_BYTES,
+    );
+    const t1 = performance.now();
+    const spec = classifier.spec;
+    const image = await decodeImage(fetched.bytes, {
+      size: spec.inputSize,
+      resize: spec.resize,
+      cropFraction: spec.cropFraction,
+      maxPixels: config.MAX_PIXELS,
+    });
+    const t2 = performance.now();
+    const predictions = classifier.classify(image.pixels, config.TOP_K);
+    const t3 = performance.now();
+    const top = predictions[0];
+    if (!top) throw new Error('the model returned no classes');
+
+    const versionId = event.versionId ?? fetched.versionId;
+    const eTag = event.eTag ?? fetched.eTag;
+    const tag = versionTag({ ...(versionId ? { versionId } : {}), ...(eTag ? { eTag } : {}) });
+    if (!tag) throw new FunctionError(502, 'no_version', 'the object store returned neither a version id nor an ETag');
+    const key = resultKey(config.RESULTS_PREFIX, event.key, tag);
+    const result: ClassificationResult = {
+      schema: 'bucket-ml.classification/v1',
+      object: {
+        bucket: event.bucket,
+        key: event.key,
+        ...(eTag ? { eTag } : {}),
+        ...(versionId ? { versionId } : {}),
+        size: fetched.bytes.byteLength,
+        ...(fetched.contentType ? { contentType: fetched.contentType } : {}),
+      },
+      image: { format: image.source.format, width: image.source.width, height: image.source.height },
+      model: { name: spec.name, version: spec.version, backend },
+      predictions,
+      top,
+      confidence: top.score < config.LOW_CONFIDENCE_THRESHOLD ? 'low' : 'high',
+      event: {
+        delivery: envelope.delivery,
+        ...(envelope.eventId ? { id: envelope.eventId } : {}),
+        ...(envelope.eventType ? { type: envelope.eventType } : {}),
+        eventName: event.eventName,
+        ...(event.eventTime ? { eventTime: event.eventTime } : {}),
+      },
+      timings: { fetchMs: ms(t1 - t0), decodeMs: ms(t2 - t1), inferenceMs: ms(t3 - t2), totalMs: 0 },
+      resultKey: key,
+      classifiedAt: new Date().toISOString(),
+    };
+    result.timings.totalMs = ms(performance.now() - t0);
+    if (!(await putJsonIfAbsent(s3, this.resultsBucket(event), key, result))) {
+      return { status: 'duplicate', object, resultKey: key };
+    }
+    log.info('classified', {
+      bucket: event.bucket,
+      key: event.key,
+      version: tag,
+      label: top.label,
+      score: round(top.score),
+      confidence: result.confidence,
+      model: `${spec.name}@${spec.version}`,
+      resultKey: key,
+      timings: result.timings,
+    });
+    return { status: 'classified', object, result };
+  }
+}
+
+const ms = (v: number): number => Math.round(v * 10) / 10;
+const round = (v: number): number => Math.round(v * 1e4) / 1e4;

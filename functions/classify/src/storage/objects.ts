@@ -1,0 +1,88 @@
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { FunctionError, s3Failure } from '../vendor/core/index.js';
+
+export interface FetchedObject {
+  bytes: Uint8Array;
+  eTag?: string;
+  versionId?: string;
+  contentType?: string;
+}
+
+/**
+ * Reads exactly the version the event names: by versionId, or guarded by If-Match on the eTag, so an
+ * object overwritten since the event is not classified under the old version's name.
+ */
+export async function fetchObject(
+  s3: S3Client,
+  target: { bucket: string; key: string; versionId?: string; eTag?: string },
+  maxBytes: number,
+): Promise<FetchedObject> {
+  const what = `reading s3://${target.bucket}/${target.key}`;
+  let out;
+  try {
+    out = await s3.send(
+      new GetObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        ...(target.versionId ? { VersionId: target.versionId } : target.eTag ? { IfMatch: `"${target.eTag}"` } : {}),
+      }),
+    );
+  } catch (error) {
+    throw s3Failure(error, what);
+  }
+  const body = out.Body;
+  if (!body) throw new FunctionError(404, 'object_gone', `${what}: empty response`);
+  if (out.ContentLength !== undefined && out.ContentLength > maxBytes) {
+    // Do not download what we will refuse anyway.
+    (body as { destroy?: () => void }).destroy?.();
+    throw new FunctionError(413, 'object_too_large', `the object is ${out.ContentLength} bytes; MAX_OBJECT_BYTES is ${maxBytes}`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await body.transformToByteArray();
+  } catch (error) {
+    throw s3Failure(error, what);
+  }
+  const eTag = out.ETag?.replace(/^"|"$/g, '');
+  return {
+    bytes,
+    ...(eTag ? { eTag } : {}),
+    ...(out.VersionId && out.VersionId !== 'null' ? { versionId: out.VersionId } : {}),
+    ...(out.ContentType ? { contentType: out.ContentType } : {}),
+  };
+}
+
+export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    const failure = s3Failure(error, `checking s3://${bucket}/${key}`);
+    if (failure.code === 'object_gone') return false;
+    throw failure;
+  }
+}
+
+/**
+ * Writes a JSON object only if nothing is there yet (If-None-Match: *), so two instances handling
+ * the same re-delivered event cannot both store a result. Returns false when one already existed.
+ */
+export async function putJsonIfAbsent(s3: S3Client, bucket: string, key: string, value: unknown): Promise<boolean> {
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify(value, null, 2),
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+        Metadata: { 'bucket-ml': 'result' },
+      }),
+    );
+    return true;
+  } catch (error) {
+    const failure = s3Failure(error, `storing s3://${bucket}/${key}`);
+    if (failure.code === 'object_changed') return false;
+    throw failure;
+  }
+}

@@ -1,0 +1,204 @@
+// classify served by faas-js-runtime on a free port, called over HTTP the ways its senders call it:
+// RGW's plain POST, CephSource / RGW 17 / Broker CloudEvents (binary and structured), func invoke.
+import { readFile } from 'node:fs/promises';
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CloudEvent, HTTP } from 'cloudevents';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFunction, type RunningFunction } from '../../../test/support/function-process.ts';
+import { sharedPath } from '../../../test/support/paths.ts';
+import { awsEnvFor, rgwAccess, s3For, uniqueName } from '../../../test/support/rgw-clients.ts';
+import { OBJECT_CREATED_TYPE_PREFIX, RESULT_EVENT_TYPE } from '../src/events/types.ts';
+
+const capture = JSON.parse(await readFile(sharedPath('reference/ceph-rgw-16.2/samples/non-persistent.json'), 'utf8')) as {
+  body: { Records: [Record<string, unknown> & { s3: { bucket: { name: string }; object: Record<string, unknown> } }] };
+};
+
+/** The real RGW record, pointed at an object of ours. */
+function rgwRecord(bucket: string, key: string, eTag: string, eventName = 'ObjectCreated:Put'): Record<string, unknown> {
+  const record = structuredClone(capture.body.Records[0]);
+  record.eventName = eventName;
+  record.s3.bucket.name = bucket;
+  record.s3.object = { ...record.s3.object, key, eTag, size: 1 };
+  return record;
+}
+
+/** What eventing-ceph's CephSource makes of that record (Go re-marshalling: no tags/opaqueData, empty metadata values). */
+function cephSourceEvent(record: Record<string, unknown>): CloudEvent<Record<string, unknown>> {
+  const r = structuredClone(record) as { eventName: string; eventSource: string; awsRegion: string; eventTime: string; responseElements: Record<string, string>; s3: { bucket: { name: string }; object: Record<string, unknown> } } & Record<string, unknown>;
+  delete r.opaqueData;
+  delete r.s3.object.tags;
+  r.s3.object.metadata = ((r.s3.object.metadata as Array<{ key: string }>) ?? []).map((m) => ({ key: m.key, value: '' }));
+  return new CloudEvent({
+    id: `${r.responseElements['x-amz-request-id']}${r.responseElements['x-amz-id-2']}`,
+    source: `${r.eventSource}.${r.awsRegion}.${r.s3.bucket.name}`,
+    type: `com.amazonaws.${r.eventName}`,
+    subject: r.s3.object.key as string,
+    time: r.eventTime,
+    datacontenttype: 'application/json',
+    data: r,
+  });
+}
+
+async function send(url: string, message: { headers: Record<string, unknown>; body: unknown }): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+}
+
+describe('classify over HTTP (faas-js-runtime, real RGW)', () => {
+  const rgw = rgwAccess();
+  let s3: S3Client;
+  let fn: RunningFunction;
+  const bucket = uniqueName('it-classify');
+  const eTags = new Map<string, string>();
+
+  async function upload(key: string, body: Uint8Array | string): Promise<string> {
+    const out = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    const eTag = (out.ETag ?? '').replace(/"/g, '');
+    eTags.set(key, eTag);
+    return eTag;
+  }
+  async function results(key: string): Promise<string[]> {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `results/${key}/` }));
+    return (listed.Contents ?? []).map((o) => o.Key ?? '');
+  }
+
+  beforeAll(async () => {
+    s3 = s3For(rgw);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (const name of ['dog.jpg', 'kite.jpg', 'giraffe.jpg', 'eagle.jpg', 'horses.jpg']) await upload(name, await readFile(sharedPath('images', name)));
+    await upload('notes.txt', 'plain text, not a picture');
+    fn = await startFunction('classify', { ...awsEnvFor(rgw), MODEL_URL: `file://${sharedPath('models/mobilenet_v1_0.75_224/model.json')}` });
+  });
+  afterAll(async () => {
+    await fn?.stop();
+    s3?.destroy();
+  });
+
+  it('answers a plain RGW POST {"Records":[…]} with 200 and stores the result', async () => {
+    const res = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [rgwRecord(bucket, 'dog.jpg', eTags.get('dog.jpg')!)] }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { outcomes: Array<{ status: string; top: { label: string } }> };
+    expect(body.outcomes[0]?.status).toBe('classified');
+    expect(body.outcomes[0]?.top.label).toMatch(/^malamute/);
+    expect(await results('dog.jpg')).toHaveLength(1);
+  });
+
+  it('replies to a CephSource binary CloudEvent with a result event of a type its trigger cannot match', async () => {
+    const res = await send(fn.url, HTTP.binary(cephSourceEvent(rgwRecord(bucket, 'kite.jpg', eTags.get('kite.jpg')!))));
+    expect(res.status).toBe(200);
+    const reply = HTTP.toEvent({ headers: Object.fromEntries(res.headers), body: await res.text() }) as CloudEvent<{ top: { label: string }; resultKey: string }>;
+    expect(reply.type).toBe(RESULT_EVENT_TYPE);
+    expect(reply.type.startsWith(OBJECT_CREATED_TYPE_PREFIX)).toBe(false);
+    expect(reply.subject).toBe('kite.jpg');
+    expect(reply.bmlconfidence).toBe('high');
+    expect(reply.data?.top.label).toMatch(/^parachute/);
+    expect(await results('kite.jpg')).toEqual([reply.data?.resultKey]);
+  });
+
+  it('handles a structured-mode CloudEvent, and RGW 17 style (binary, Records body, dotted id)', async () => {
+    const structured = cephSourceEvent(rgwRecord(bucket, 'giraffe.jpg', eTags.get('giraffe.jpg')!));
+    const res1 = await send(fn.url, HTTP.structured(structured));
+    expect(res1.status).toBe(200);
+    expect(res1.headers.get('ce-type')).toBe(RESULT_EVENT_TYPE);
+
+    const record = rgwRecord(bucket, 'eagle.jpg', eTags.get('eagle.jpg')!);
+    const rgw17 = new CloudEvent({
+      id: 'req-1.id2-1',
+      type: 'com.amazonaws.ObjectCreated:Put',
+      source: 'ceph:s3..' + bucket,
+      subject: 'eagle.jpg',
+      datacontenttype: 'application/json',
+      data: { Records: [record] },
+    });
+    const res2 = await send(fn.url, HTTP.binary(rgw17));
+    expect(res2.status).toBe(200);
+    expect(res2.headers.get('ce-subject')).toBe('eagle.jpg');
+  });
+
+  it('treats a Broker re-delivery as a duplicate: 200, no reply event, no second result', async () => {
+    const event = cephSourceEvent(rgwRecord(bucket, 'horses.jpg', eTags.get('horses.jpg')!));
+    expect((await send(fn.url, HTTP.binary(event))).status).toBe(200);
+    const redelivered = event.cloneWith({ knativearrivaltime: new Date().toISOString(), knativebrokerttl: '255' } as Partial<CloudEvent<Record<string, unknown>>>);
+    const again = await send(fn.url, HTTP.binary(redelivered));
+    expect(again.status).toBe(200);
+    expect(again.headers.get('ce-type')).toBeNull();
+    expect(((await again.json()) as { outcomes: Array<{ status: string }> }).outcomes[0]?.status).toBe('duplicate');
+    expect(await results('horses.jpg')).toHaveLength(1);
+  });
+
+  it('answers the default func invoke event with a 400 that says what to send', async () => {
+    const res = await send(fn.url, HTTP.binary(new CloudEvent({ type: 'boson.fn', source: '/boson/fn', data: { message: 'Hello World' } })));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('unsupported_event');
+    expect(body.error.message).toContain('"Records"');
+    const plain = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"Hello World"}' });
+    expect(plain.status).toBe(400);
+  });
+
+  it('maps permanent failures to 4xx with a JSON body naming the problem', async () => {
+    const txt = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [rgwRecord(bucket, 'notes.txt', eTags.get('notes.txt')!)] }) });
+    expect(txt.status).toBe(415);
+    expect(((await txt.json()) as { error: { code: string } }).error.code).toBe('not_an_image');
+
+    const gone = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [rgwRecord(bucket, 'never-uploaded.jpg', 'abc')] }) });
+    expect(gone.status).toBe(404);
+    expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('object_gone');
+
+    // The object was overwritten after the event: the event's version no longer exists.
+    const oldTag = await upload('changing.jpg', await readFile(sharedPath('images/dog.jpg')));
+    await upload('changing.jpg', await readFile(sharedPath('images/kite.jpg')));
+    const stale = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [rgwRecord(bucket, 'changing.jpg', oldTag)] }) });
+    expect(stale.status).toBe(412);
+    expect(await results('changing.jpg')).toHaveLength(0);
+
+    const malformed = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [{ s3: { bucket: {} } }] }) });
+    expect(malformed.status).toBe(400);
+    expect(JSON.stringify(await malformed.json())).toContain('Records.0.s3');
+  });
+
+  it('acknowledges events that are not object creation with 2xx and stores nothing', async () => {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'notes.txt' }));
+    const res = await send(fn.url, HTTP.binary(cephSourceEvent(rgwRecord(bucket, 'notes.txt', 'x', 'ObjectRemoved:Delete'))));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { outcomes: Array<{ status: string }> }).outcomes[0]?.status).toBe('ignored');
+    expect(await results('notes.txt')).toHaveLength(0);
+  });
+
+  it('stays live while inference keeps the event loop busy', async () => {
+    const body = JSON.stringify({ Records: [rgwRecord(bucket, 'changing.jpg', eTags.get('changing.jpg')!)] });
+    const work = Promise.all(Array.from({ length: 4 }, () => fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })));
+    const probes = await Promise.all(Array.from({ length: 10 }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, i * 20));
+      return (await fetch(`${fn.url}/health/liveness`)).status;
+    }));
+    expect(probes.every((s) => s === 200)).toBe(true);
+    const statuses = (await work).map((r) => r.status);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(await results('changing.jpg')).toHaveLength(1);
+  });
+});
+
+describe('classify when the object store is unreachable', () => {
+  it('answers 503 so Knative retries, and never leaks internals', async () => {
+    const fn = await startFunction('classify', {
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', // discard port: nothing listens
+      AWS_REGION: 'default',
+      AWS_ACCESS_KEY_ID: 'k',
+      AWS_SECRET_ACCESS_KEY: 's',
+      MODEL_URL: `file://${sharedPath('models/mobilenet_v1_0.75_224/model.json')}`,
+    });
+    try {
+      const res = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [rgwRecord('any', 'dog.jpg', 'abc')] }) });
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { error: { code: string; retryable: boolean } };
+      expect(body.error).toMatchObject({ code: 'storage_unavailable', retryable: true });
+      expect(JSON.stringify(body)).not.toContain(' k');
+    } finally {
+      await fn.stop();
+    }
+  });
+
+  it('refuses to start with a clear message when the configuration is invalid', async () => {
+    await expect(startFunction('classify', { TOP_K: 'lots' }, 20_000)).rejects.toThrow(/MODEL_URL[\s\S]*TOP_K/);
+  });
+});

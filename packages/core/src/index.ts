@@ -1,0 +1,7 @@
+export * from './config.js';
+export * from './errors.js';
+export * from './health.js';
+export * from './http.js';
+export * from './location.js';
+export * from './log.js';
+export * from './s3.js';

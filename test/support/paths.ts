@@ -1,0 +1,9 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, from this file's location (test/support/). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Models, photos and datasets live outside the repository (data is never committed). */
+export const sharedDir = process.env.BUCKET_ML_SHARED ?? path.resolve(repoRoot, '../shared');
+export const sharedPath = (...parts: string[]): string => path.join(sharedDir, ...parts);
