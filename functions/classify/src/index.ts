@@ -69,6 +69,7 @@ export async function init(): Promise<void> {
     log.info('ready', {
       model: { ...spec, classes: labels.length },
       backend,
+      executor: classifier.executor,
       loadMs: Math.round(loadedMs),
       warmupMs: Math.round(performance.now() - started - loadedMs),
       initMs: Math.round(performance.now() - started),

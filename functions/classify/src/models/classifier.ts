@@ -9,6 +9,7 @@ import {
   siblingLocation,
   type LocationDeps,
 } from '../vendor/core/index.js';
+import { FusedPlan } from './fused-plan.js';
 import { inputSizeFromTopology, readModelArtifacts } from './io.js';
 import {
   labelsSchema,
@@ -32,17 +33,32 @@ export interface ModelSource {
   labelsUrl?: string | undefined;
   /** MODEL_* variables; they win over model.config.json. */
   overrides: ModelConfigFile;
+  /** false keeps tfjs-layers' own execution (for comparison); default: fuse when possible. */
+  fuse?: boolean;
 }
 
 const CONFIG_FILE = 'model.config.json';
 const DEFAULT_LABELS = 'labels.json';
 
 /** An image classifier loaded once per instance: weights in memory, spec resolved, ready to predict. */
+/** How predictions are computed: tfjs-layers / tfjs-converter as loaded, or the fused plan. */
+export type Executor = 'fused' | 'layers' | 'graph';
+
+/** Largest difference in output probability the fused plan may show against tfjs-layers (float32 reordering). */
+const FUSED_TOLERANCE = 1e-3;
+
 export class ImageClassifier {
+  private plan: FusedPlan | undefined;
+
   private constructor(
     readonly spec: ModelSpec,
     private readonly model: LayersModel | GraphModel,
+    private readonly kind: 'layers' | 'graph',
   ) {}
+
+  get executor(): Executor {
+    return this.plan ? 'fused' : this.kind;
+  }
 
   static async load(source: ModelSource, deps: LocationDeps): Promise<ImageClassifier> {
     const modelLoc = parseLocation(source.modelUrl);
@@ -79,13 +95,33 @@ export class ImageClassifier {
       cropFraction: config.cropFraction ?? 0.875,
       labels: labels.data,
     };
-    const classifier = new ImageClassifier(spec, model);
+    const classifier = new ImageClassifier(spec, model, loaded.kind);
     const classes = classifier.outputSize();
     if (classes !== spec.labels.length) {
       model.dispose();
       throw new Error(`the model has ${classes} outputs but ${formatLocation(labelsLoc)} names ${spec.labels.length} classes`);
     }
+    if (loaded.kind === 'layers' && source.fuse !== false) classifier.adoptFusedPlan(model as LayersModel);
     return classifier;
+  }
+
+  /** Uses the fused plan only if it reproduces tfjs-layers' output on a probe input. */
+  private adoptFusedPlan(model: LayersModel): void {
+    const plan = FusedPlan.build(model);
+    if (!plan) return;
+    const size = this.spec.inputSize;
+    const difference = tf.tidy(() => {
+      const probe = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
+      const expected = this.probabilities(model.predict(probe) as tf.Tensor);
+      const actual = this.probabilities(plan.predict(probe));
+      return tf.max(tf.abs(tf.sub(expected, actual))).dataSync()[0] ?? Infinity;
+    });
+    if (difference <= FUSED_TOLERANCE) this.plan = plan;
+    else plan.dispose();
+  }
+
+  private probabilities(y: tf.Tensor): tf.Tensor {
+    return this.spec.output === 'logits' ? tf.softmax(y) : y;
   }
 
   private outputSize(): number {
@@ -102,7 +138,7 @@ export class ImageClassifier {
 
   /** `pixels`: RGB bytes, inputSize×inputSize×3. Returns the top-k classes, best first. */
   classify(pixels: Uint8Array, topK: number): Prediction[] {
-    const { inputSize, scaling, output, labels } = this.spec;
+    const { inputSize, scaling, labels } = this.spec;
     const expected = inputSize * inputSize * 3;
     if (pixels.length !== expected) throw new Error(`expected ${expected} input values, got ${pixels.length}`);
     const { scale, offset } = scalingCoefficients(scaling);
@@ -110,13 +146,14 @@ export class ImageClassifier {
     for (let i = 0; i < expected; i++) input[i] = (pixels[i] as number) * scale + offset;
     const scores = tf.tidy(() => {
       const x = tf.tensor4d(input, [1, inputSize, inputSize, 3]);
-      const y = this.model.predict(x) as tf.Tensor;
-      return (output === 'logits' ? tf.softmax(y) : y).dataSync() as Float32Array;
+      const y = this.plan ? this.plan.predict(x) : (this.model.predict(x) as tf.Tensor);
+      return this.probabilities(y).dataSync() as Float32Array;
     });
     return topClasses(scores, topK, labels);
   }
 
   dispose(): void {
+    this.plan?.dispose();
     this.model.dispose();
   }
 }
