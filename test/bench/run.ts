@@ -1,0 +1,9 @@
+// `npm run bench`: every benchmark, one after the other (they would skew each other in parallel).
+import { benchClassify } from './classify.ts';
+
+const only = process.argv[2];
+const benches: Record<string, () => Promise<void>> = { classify: benchClassify };
+for (const [name, run] of Object.entries(benches)) {
+  if (only && only !== name) continue;
+  await run();
+}

@@ -1,0 +1,42 @@
+// kn func builds one function directory on its own (s2i: npm install, npm run build, npm start; pack
+// likewise). This proves each directory is self-sufficient: copied alone, outside the workspace, it
+// installs, compiles and loads, with the shared code it vendors.
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './support/paths.ts';
+
+const run = promisify(execFile);
+const functions = (await readdir(path.join(repoRoot, 'functions'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+const scratch = await mkdtemp(path.join(tmpdir(), 'bucket-ml-standalone-'));
+
+describe('each function directory builds on its own, as kn func does', () => {
+  afterAll(async () => {
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('finds the three functions', () => {
+    expect(functions.sort()).toEqual(['classify', 'configure-notify', 'score']);
+  });
+
+  for (const fn of functions) {
+    it(`${fn}: npm install && npm run build in a lone copy, then its module loads with handle/init`, { timeout: 300_000 }, async () => {
+      const dir = path.join(scratch, fn);
+      await cp(path.join(repoRoot, 'functions', fn), dir, {
+        recursive: true,
+        filter: (src) => !/[/\\](node_modules|build)([/\\]|$)/.test(path.relative(repoRoot, src)),
+      });
+      const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+      await run('npm', ['install', '--prefer-offline', '--no-package-lock'], { cwd: dir, env, maxBuffer: 1 << 24 });
+      await run('npm', ['run', 'build'], { cwd: dir, env, maxBuffer: 1 << 24 });
+      expect((await stat(path.join(dir, 'build/index.js'))).isFile()).toBe(true);
+      // Importing must not start anything: faas-js-runtime calls init() itself.
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('./build/index.js'); console.log(JSON.stringify(Object.keys(m).sort()))"], { cwd: dir, env });
+      const exported = JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as string[];
+      expect(exported).toEqual(expect.arrayContaining(['handle', 'init', 'liveness', 'readiness', 'shutdown']));
+    });
+  }
+});
