@@ -1,0 +1,42 @@
+// Developer CLI: a throwaway Ceph RGW in the foreground.
+//   node --experimental-strip-types test/rgw/cli.ts up      (Node >= 22.6; flag not needed from 23.6)
+// Node 20 has no type stripping; there, let vite (a devDependency via vitest) load it:
+//   node --input-type=module -e "import {runnerImport} from 'vite'; await runnerImport('./test/rgw/cli.ts')" up
+// Prints `export` lines for the AWS CLI/SDKs and for the tests (BUCKET_ML_RGW_*: `vitest` then reuses
+// this cluster instead of starting its own), then waits for Ctrl-C and stops the cluster.
+import { startRgw } from './launcher.ts';
+
+// argv[1] is not always the script (e.g. when loaded by a TS runner from `node -e`): look for the command
+if (!process.argv.slice(1).includes('up')) {
+  process.stderr.write('usage: cli.ts up   start a throwaway Ceph RGW, print export lines, stop on Ctrl-C\n');
+  process.exit(2);
+}
+
+const log = (line: string) => process.stderr.write(`[rgw] ${line}\n`);
+const rgw = await startRgw({ log });
+const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+const vars: Record<string, string> = {
+  AWS_ENDPOINT_URL_S3: rgw.endpoint,
+  AWS_ENDPOINT_URL_SNS: rgw.endpoint,
+  AWS_ACCESS_KEY_ID: rgw.accessKey,
+  AWS_SECRET_ACCESS_KEY: rgw.secretKey,
+  AWS_REGION: rgw.region,
+  BUCKET_ML_RGW_ENDPOINT: rgw.endpoint,
+  BUCKET_ML_RGW_ACCESS_KEY: rgw.accessKey,
+  BUCKET_ML_RGW_SECRET_KEY: rgw.secretKey,
+  BUCKET_ML_RGW_REGION: rgw.region,
+  CEPH_CONF: `${rgw.dir}/ceph.conf`, // for radosgw-admin / rados / ceph against this cluster
+};
+for (const [k, v] of Object.entries(vars)) process.stdout.write(`export ${k}=${q(v)}\n`);
+log(`up in ${rgw.bringUpMs} ms; Ctrl-C to stop`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  await rgw.stop();
+  log('stopped');
+  process.exit(0);
+};
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown());
+setInterval(() => {}, 1 << 30); // stay in the foreground until a signal
