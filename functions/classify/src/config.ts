@@ -7,7 +7,7 @@ import { env, loadConfig, s3EnvSchema } from './vendor/core/index.js';
  */
 export const classifyEnvSchema = s3EnvSchema.extend({
   /** model.json of a TF.js layers or graph model: file://, http(s):// or s3://bucket/key. */
-  MODEL_URL: z.string().min(1, 'is required (where model.json is: file://, http(s):// or s3://)'),
+  MODEL_URL: z.string({ error: 'is required: where model.json is (file://, http(s):// or s3://)' }),
   /** Optional model description; default: model.config.json beside model.json, if present. */
   MODEL_CONFIG_URL: z.string().optional(),
   MODEL_LABELS_URL: z.string().optional(),

@@ -43,7 +43,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
   }
   try {
     const { size } = options;
-    let pipeline = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error' })
+    // failOn 'warning': libjpeg reports damaged pixel data only as a warning; such a file is corrupt.
+    let pipeline = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'warning' })
       .rotate()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb');

@@ -3,6 +3,7 @@ import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import {
   formatLocation,
+  parseJsonAt,
   parseLocation,
   readJsonLocation,
   readOptionalLocation,
@@ -71,7 +72,7 @@ export class ImageClassifier {
     const fileConfig =
       configBytes === undefined
         ? {}
-        : parseModelConfigFile(configBytes instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(configBytes)) : configBytes, formatLocation(configLoc));
+        : parseModelConfigFile(configBytes instanceof Uint8Array ? parseJsonAt(configBytes, configLoc) : configBytes, formatLocation(configLoc));
     const config: ModelConfigFile = { ...fileConfig, ...stripUndefined(source.overrides) };
 
     const labelsRef = source.labelsUrl ?? config.labels ?? DEFAULT_LABELS;

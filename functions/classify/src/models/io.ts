@@ -1,6 +1,6 @@
 import type { io } from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { formatLocation, readLocation, siblingLocation, type Location, type LocationDeps } from '../vendor/core/index.js';
+import { formatLocation, parseJsonAt, readLocation, siblingLocation, type Location, type LocationDeps } from '../vendor/core/index.js';
 
 const modelJsonSchema = z.looseObject({
   format: z.string().optional(),
@@ -19,7 +19,7 @@ export interface LoadedArtifacts {
 /** Reads model.json and its weight shards from any Location (tfjs' own loaders know only http and file). */
 export async function readModelArtifacts(modelJson: Location, deps: LocationDeps): Promise<LoadedArtifacts> {
   const modelJsonBytes = await readLocation(modelJson, deps);
-  const parsed = modelJsonSchema.safeParse(JSON.parse(new TextDecoder().decode(modelJsonBytes)));
+  const parsed = modelJsonSchema.safeParse(parseJsonAt(modelJsonBytes, modelJson));
   if (!parsed.success) throw new Error(`${formatLocation(modelJson)} is not a TF.js model.json: ${parsed.error.issues[0]?.message}`);
   const json = parsed.data;
   const shards = json.weightsManifest.flatMap((group) => group.paths);

@@ -109,11 +109,16 @@ export async function readOptionalLocation(loc: Location, deps: LocationDeps = {
 }
 
 export async function readJsonLocation(loc: Location, deps: LocationDeps = {}): Promise<unknown> {
-  const bytes = await readLocation(loc, deps);
+  return parseJsonAt(await readLocation(loc, deps), loc);
+}
+
+/** JSON.parse that names the file when it fails (a bare SyntaxError says nothing useful at start-up). */
+export function parseJsonAt(bytes: Uint8Array, loc: Location): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    throw new FunctionError(422, 'invalid_json', `${formatLocation(loc)} is not valid JSON`, undefined, { cause: error });
+    const why = error instanceof Error ? error.message : String(error);
+    throw new FunctionError(422, 'invalid_json', `${formatLocation(loc)} is not valid JSON (${why})`, undefined, { cause: error });
   }
 }
 
