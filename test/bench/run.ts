@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark, one after the other (they would skew each other in parallel).
 import { benchClassify } from './classify.ts';
+import { benchScore } from './score.ts';
 
 const only = process.argv[2];
-const benches: Record<string, () => Promise<void>> = { classify: benchClassify };
+const benches: Record<string, () => Promise<void>> = { classify: benchClassify, score: benchScore };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;
   await run();
