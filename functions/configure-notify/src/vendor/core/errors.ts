@@ -1,0 +1,36 @@
+// GENERATED from packages/core/src by scripts/vendor-core.mjs: edit the original, not this copy.
+/**
+ * Failures a function answers deliberately. In Knative a 4xx tells the sender "permanent, do not retry"
+ * and a 5xx "retry": every error a function raises on purpose carries the status that says which.
+ */
+export class FunctionError extends Error {
+  override readonly name = 'FunctionError';
+
+  constructor(
+    readonly status: number,
+    /** Stable, machine-readable name of the problem (`not_an_image`, `object_gone`, ...). */
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** True when the sender should try again later (5xx). */
+  get retryable(): boolean {
+    return this.status >= 500;
+  }
+}
+
+export const badRequest = (code: string, message: string, details?: unknown): FunctionError =>
+  new FunctionError(400, code, message, details);
+
+export const unavailable = (code: string, message: string, cause?: unknown): FunctionError =>
+  new FunctionError(503, code, message, undefined, { cause });
+
+/** The message of anything thrown, for logs (never for responses: it may carry internals). */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

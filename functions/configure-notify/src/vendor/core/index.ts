@@ -1,0 +1,8 @@
+// GENERATED from packages/core/src by scripts/vendor-core.mjs: edit the original, not this copy.
+export * from './config.js';
+export * from './errors.js';
+export * from './health.js';
+export * from './http.js';
+export * from './location.js';
+export * from './log.js';
+export * from './s3.js';

@@ -1,0 +1,74 @@
+// GENERATED from packages/core/src by scripts/vendor-core.mjs: edit the original, not this copy.
+import { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { FunctionError } from './errors.js';
+
+/**
+ * The AWS SDK's own variables, so a function configured for AWS S3 works unchanged against RGW.
+ * Credentials are left to the SDK's default chain (it reads AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).
+ */
+export const s3EnvSchema = z.object({
+  AWS_ENDPOINT_URL_S3: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_REGION: z.string().default('us-east-1'),
+  /** RGW serves buckets by path unless wildcard DNS is set up for virtual hosts; path style is the safe default. */
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+});
+export type S3Env = z.output<typeof s3EnvSchema>;
+
+export function s3Endpoint(env: S3Env): string | undefined {
+  return env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+}
+
+export function createS3Client(env: S3Env): S3Client {
+  const endpoint = s3Endpoint(env);
+  return new S3Client({
+    region: env.AWS_REGION,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    ...(endpoint ? { endpoint } : {}),
+    // RGW 16 rejects the SDK's default aws-chunked uploads with checksum trailers (411 MissingContentLength).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
+  });
+}
+
+interface SdkErrorShape {
+  name?: string;
+  code?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+const GONE = new Set(['NoSuchKey', 'NotFound', 'NoSuchVersion']);
+const DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden']);
+
+/**
+ * Classifies an S3 failure as permanent (4xx: the object or the permission is not there, retrying
+ * cannot help) or transient (5xx: the store is unreachable, overloaded or failing).
+ */
+export function s3Failure(error: unknown, what: string): FunctionError {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const name = e.name ?? e.Code ?? e.code ?? 'Error';
+  const status = e.$metadata?.httpStatusCode;
+  const opts = { cause: error };
+  if (GONE.has(name) || (status === 404 && name !== 'NoSuchBucket')) {
+    return new FunctionError(404, 'object_gone', `${what}: the object does not exist (any more)`, undefined, opts);
+  }
+  if (name === 'NoSuchBucket') return new FunctionError(404, 'bucket_gone', `${what}: the bucket does not exist`, undefined, opts);
+  if (DENIED.has(name) || status === 403) {
+    return new FunctionError(403, 'access_denied', `${what}: access denied by the object store`, undefined, opts);
+  }
+  if (name === 'PreconditionFailed' || status === 412) {
+    return new FunctionError(412, 'object_changed', `${what}: the object changed since the event was sent`, undefined, opts);
+  }
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    return new FunctionError(502, 'storage_rejected', `${what}: the object store refused the request (${name}, HTTP ${status})`, undefined, opts);
+  }
+  // Throttling, 5xx, timeouts, refused connections: the next attempt may well succeed.
+  return new FunctionError(503, 'storage_unavailable', `${what}: the object store is unavailable (${name})`, undefined, opts);
+}

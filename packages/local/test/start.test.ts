@@ -1,0 +1,222 @@
+// The proof of `npm start`: run as a newcomer runs it (the root npm script, as a child process),
+// wait for the first table, upload another image with an S3 client using the printed endpoint and
+// credentials, find its result stored, then Ctrl-C: exit code 0 and no process left behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { GetBucketNotificationConfigurationCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectedTop1, firstName } from '../../../test/support/images.ts';
+import { sharedPath } from '../../../test/support/paths.ts';
+import { rgwAccess, uniqueName } from '../../../test/support/rgw-clients.ts';
+import { freePort } from '../src/run/ports.ts';
+import { repoRoot } from '../src/run/paths.ts';
+import { until } from './helpers.ts';
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running: Started[] = [];
+
+function npmStart(env: Record<string, string>): Started {
+  // detached: its own process group, so the test can send SIGINT the way a terminal's Ctrl-C does
+  const child = spawn('npm', ['start'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const started = { child, output: () => out, exited };
+  running.push(started);
+  return started;
+}
+
+/** Every process descending from `pid` (Linux /proc). */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const [child, parent] of parents) {
+      if (parent === p) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** True while the process exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitForTable(s: Started, timeoutMs: number): Promise<void> {
+  await until(
+    () => {
+      if (s.child.exitCode !== null) throw new Error(`npm start exited (${s.child.exitCode}) early:\n${s.output()}`);
+      return s.output().includes('Ctrl-C stops everything');
+    },
+    timeoutMs,
+    'the first table and the banner',
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}\n--- output ---\n${s.output()}`);
+  });
+}
+
+const printed = (out: string, label: string): string => {
+  const m = new RegExp(`${label}\\s+(\\S+)`).exec(out);
+  if (!m?.[1]) throw new Error(`no "${label}" in the output:\n${out}`);
+  return m[1];
+};
+
+afterEach(async () => {
+  // a failed test must not leave a pipeline running
+  for (const s of running.splice(0)) {
+    if (s.child.exitCode === null && s.child.signalCode === null) {
+      try {
+        process.kill(-s.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+});
+
+describe('npm start (embedded S3 server)', () => {
+  it('classifies the samples, then a later upload, and stops cleanly on Ctrl-C', async () => {
+    const t0 = performance.now();
+    const s = npmStart({ S3_PORT: String(await freePort()), CLASSIFY_PORT: String(await freePort()) });
+    await waitForTable(s, 180_000);
+    const firstTableMs = Math.round(performance.now() - t0);
+    const out = s.output();
+
+    // the table: every sample with the label ../shared/images/SOURCE.md lists
+    expect(out).toMatch(/IMAGE\s+TOP LABEL\s+SCORE/);
+    const expected = expectedTop1();
+    for (const [image, label] of expected) {
+      const row = out.split('\n').find((l) => l.trimStart().startsWith(`${image} `));
+      expect(row, `row for ${image}`).toBeDefined();
+      expect(row).toContain(` ${label} `);
+    }
+    expect(out).toMatch(new RegExp(`${expected.size} of ${expected.size} images classified`));
+
+    // the printed endpoint and key pair work with an S3 client (SDK defaults: aws-chunked uploads)
+    const endpoint = printed(out, 'S3 endpoint');
+    const s3 = new S3Client({
+      endpoint,
+      region: 'eu-west-3', // any region signs
+      forcePathStyle: true,
+      credentials: { accessKeyId: printed(out, 'Access key'), secretAccessKey: printed(out, 'Secret key') },
+    });
+    const classifyPid = Number(/classify ready on \S+ \(pid (\d+)/.exec(out)?.[1]);
+    expect(classifyPid).toBeGreaterThan(0);
+    const tree = descendants(s.child.pid!);
+    expect(tree).toContain(classifyPid);
+
+    try {
+      const photo = await readFile(sharedPath('images/kite.jpg'));
+      const key = 'later/kite again.jpeg';
+      await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: key, Body: photo, ContentType: 'image/jpeg' }));
+      const resultKey = `results/${key}/etag-${createHash('md5').update(photo).digest('hex')}.json`;
+      const stored = await until(
+        async () => {
+          try {
+            const got = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: resultKey }));
+            return JSON.parse(await got.Body!.transformToString()) as { object: { key: string }; top: { label: string } };
+          } catch {
+            return undefined;
+          }
+        },
+        30_000,
+        `the stored result ${resultKey}`,
+      );
+      expect(stored.object.key).toBe(key);
+      expect(firstName(stored.top.label)).toBe(expected.get('kite.jpg'));
+      await until(() => s.output().includes('later/kite again.jpeg'), 10_000, 'the new row');
+    } finally {
+      s3.destroy();
+    }
+
+    // Ctrl-C: SIGINT to the whole foreground process group, as a terminal sends it
+    process.kill(-s.child.pid!, 'SIGINT');
+    const exit = await s.exited;
+    expect(exit, s.output()).toEqual({ code: 0, signal: null });
+    expect(s.output()).toContain('Stopped: classify and the S3 server are down.');
+    await until(() => !alive(classifyPid), 2000, 'classify to be gone').catch(() => undefined);
+    expect(alive(classifyPid), `classify (pid ${classifyPid}) still running`).toBe(false);
+    expect(tree.filter(alive), 'processes left behind').toEqual([]);
+    process.stderr.write(`[local] npm start: first table after ${firstTableMs} ms\n`);
+  }, 240_000);
+
+  it('stops cleanly on SIGTERM sent to npm alone (as a process supervisor does)', async () => {
+    const s = npmStart({ S3_PORT: '0', CLASSIFY_PORT: '0', SAMPLE_IMAGES: 'none' });
+    await waitForTable(s, 180_000);
+    const classifyPid = Number(/classify ready on \S+ \(pid (\d+)/.exec(s.output())?.[1]);
+    const tree = descendants(s.child.pid!);
+    s.child.kill('SIGTERM');
+    const exit = await s.exited;
+    expect(exit, s.output()).toEqual({ code: 0, signal: null });
+    expect(alive(classifyPid)).toBe(false);
+    expect(tree.filter(alive)).toEqual([]);
+  }, 240_000);
+});
+
+describe('npm start against a real Ceph RGW', () => {
+  it('configures the notification with configure-notify, classifies the samples in the RGW bucket, and stops cleanly', async () => {
+    const rgw = rgwAccess();
+    const bucket = uniqueName('local-start');
+    const s = npmStart({
+      AWS_ENDPOINT_URL_S3: rgw.endpoint,
+      AWS_ACCESS_KEY_ID: rgw.accessKey,
+      AWS_SECRET_ACCESS_KEY: rgw.secretKey,
+      AWS_REGION: rgw.region,
+      BUCKET: bucket,
+      NOTIFY_TOPIC: uniqueName('local-start'),
+      CLASSIFY_PORT: String(await freePort()),
+    });
+    await waitForTable(s, 180_000);
+    const out = s.output();
+    const expected = expectedTop1();
+    expect(out).toMatch(new RegExp(`${expected.size} of ${expected.size} images classified`));
+    const s3 = new S3Client({
+      endpoint: rgw.endpoint,
+      region: rgw.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: rgw.accessKey, secretAccessKey: rgw.secretKey },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    try {
+      const config = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+      expect(config.TopicConfigurations?.map((t) => t.Id).sort()).toEqual(['classify-jpeg', 'classify-jpg', 'classify-png', 'classify-webp']);
+      const results = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'results/' }));
+      expect(results.KeyCount).toBe(expected.size);
+    } finally {
+      s3.destroy();
+    }
+    const classifyPid = Number(/classify ready on \S+ \(pid (\d+)/.exec(out)?.[1]);
+    process.kill(-s.child.pid!, 'SIGINT');
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    expect(alive(classifyPid)).toBe(false);
+  }, 240_000);
+});
