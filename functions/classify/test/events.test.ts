@@ -8,12 +8,14 @@ import type { ObjectEvent } from '../src/events/record.ts';
 import { CLASSIFY_EVENT_TYPES, isObjectCreated, S3_EVENT_TYPE_PREFIX } from '../src/events/types.ts';
 import { errorResponse, FunctionError } from '../src/vendor/core/index.ts';
 import { eventsDir, samplesDir } from '../../../test/support/paths.ts';
+import { cephSourceData } from '../../../packages/local/src/s3-server/notifications/records.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Reference data
 
 type Json = Record<string, unknown>;
 interface RgwRecord {
+  eventVersion: string;
   eventSource: string;
   awsRegion: string;
   eventTime: string;
@@ -63,38 +65,6 @@ const CAPTURES: { name: string; doc: () => RecordsDoc; created: boolean }[] = [
 
 // ---------------------------------------------------------------------------------------------
 // Senders, as described by their sources
-
-/**
- * eventing-ceph's adapter: json.Unmarshal into its Go BucketNotification struct and back, so fields
- * the struct lacks (opaqueData, tags) vanish, metadata [{key,val}] becomes [{key,value:""}] (the
- * struct's tag is "value"), and the field order is the struct's.
- */
-function cephSourceData(r: RgwRecord): Json {
-  return {
-    eventVersion: r.eventVersion,
-    eventSource: r.eventSource,
-    awsRegion: r.awsRegion,
-    eventTime: r.eventTime,
-    eventName: r.eventName,
-    userIdentity: { principalId: r.userIdentity.principalId },
-    requestParameters: { sourceIPAddress: r.requestParameters.sourceIPAddress },
-    responseElements: { 'x-amz-request-id': r.responseElements['x-amz-request-id'], 'x-amz-id-2': r.responseElements['x-amz-id-2'] },
-    s3: {
-      s3SchemaVersion: r.s3.s3SchemaVersion,
-      configurationId: r.s3.configurationId,
-      bucket: { name: r.s3.bucket.name, ownerIdentity: { principalId: r.s3.bucket.ownerIdentity.principalId }, arn: r.s3.bucket.arn, id: r.s3.bucket.id },
-      object: {
-        key: r.s3.object.key,
-        size: Number(r.s3.object.size),
-        eTag: r.s3.object.eTag,
-        versionId: r.s3.object.versionId,
-        sequencer: r.s3.object.sequencer,
-        metadata: r.s3.object.metadata.map((m) => ({ key: m.key, value: '' })),
-      },
-    },
-    eventId: r.eventId,
-  };
-}
 
 /** The CloudEvent CephSource sends for one record. */
 function cephSourceEvent(r: RgwRecord, extensions: Record<string, string> = {}): CloudEvent<Json> {

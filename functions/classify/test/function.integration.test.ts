@@ -8,6 +8,7 @@ import { startFunction, type RunningFunction } from '../../../test/support/funct
 import { sharedPath } from '../../../test/support/paths.ts';
 import { awsEnvFor, rgwAccess, s3For, uniqueName } from '../../../test/support/rgw-clients.ts';
 import { OBJECT_CREATED_TYPE_PREFIX, RESULT_EVENT_TYPE } from '../src/events/types.ts';
+import { cephSourceData, type RgwRecord } from '../../../packages/local/src/s3-server/notifications/records.ts';
 
 const capture = JSON.parse(await readFile(sharedPath('reference/ceph-rgw-16.2/samples/non-persistent.json'), 'utf8')) as {
   body: { Records: [Record<string, unknown> & { s3: { bucket: { name: string }; object: Record<string, unknown> } }] };
@@ -22,20 +23,17 @@ function rgwRecord(bucket: string, key: string, eTag: string, eventName = 'Objec
   return record;
 }
 
-/** What eventing-ceph's CephSource makes of that record (Go re-marshalling: no tags/opaqueData, empty metadata values). */
+/** The CloudEvent eventing-ceph's CephSource makes of that record (its data: the local emulation's). */
 function cephSourceEvent(record: Record<string, unknown>): CloudEvent<Record<string, unknown>> {
-  const r = structuredClone(record) as { eventName: string; eventSource: string; awsRegion: string; eventTime: string; responseElements: Record<string, string>; s3: { bucket: { name: string }; object: Record<string, unknown> } } & Record<string, unknown>;
-  delete r.opaqueData;
-  delete r.s3.object.tags;
-  r.s3.object.metadata = ((r.s3.object.metadata as Array<{ key: string }>) ?? []).map((m) => ({ key: m.key, value: '' }));
+  const r = record as unknown as RgwRecord;
   return new CloudEvent({
     id: `${r.responseElements['x-amz-request-id']}${r.responseElements['x-amz-id-2']}`,
     source: `${r.eventSource}.${r.awsRegion}.${r.s3.bucket.name}`,
     type: `com.amazonaws.${r.eventName}`,
-    subject: r.s3.object.key as string,
+    subject: r.s3.object.key,
     time: r.eventTime,
     datacontenttype: 'application/json',
-    data: r,
+    data: cephSourceData(r),
   });
 }
 

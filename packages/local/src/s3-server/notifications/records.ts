@@ -9,8 +9,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 export interface RgwRecord {
-  eventVersion: '2.2';
-  eventSource: 'ceph:s3';
+  eventVersion: string;
+  eventSource: string;
   awsRegion: string;
   eventTime: string;
   eventName: string;
@@ -18,7 +18,7 @@ export interface RgwRecord {
   requestParameters: { sourceIPAddress: string };
   responseElements: { 'x-amz-request-id': string; 'x-amz-id-2': string };
   s3: {
-    s3SchemaVersion: '1.0';
+    s3SchemaVersion: string;
     configurationId: string;
     bucket: { name: string; ownerIdentity: { principalId: string }; arn: string; id: string };
     object: {
@@ -120,7 +120,7 @@ function goJson(value: unknown): string {
 }
 
 /** eventing-ceph's BucketNotification struct, field by field, in its order. */
-export function cephSourceData(r: RgwRecord): Record<string, unknown> {
+export function cephSourceData(r: Omit<RgwRecord, 'opaqueData'>): Record<string, unknown> {
   return {
     eventVersion: r.eventVersion,
     eventSource: r.eventSource,
