@@ -12,7 +12,8 @@ import {
   S3ServiceException,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, inject, it, type ProvidedContext } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rgwAccess } from '../../../test/support/rgw-clients.ts';
 import { FunctionError } from '../src/errors.ts';
 import { s3Failure } from '../src/s3.ts';
 
@@ -91,13 +92,12 @@ describe('s3Failure with errors real clients produce', () => {
     }
   });
 
-  // undefined only outside CI when Ceph is not installed (global-setup then warns); CI never skips.
-  const rgw = inject('rgw') as ProvidedContext['rgw'] | undefined;
-  describe.skipIf(!rgw)('against the real Ceph RGW', () => {
-    const config = (secretAccessKey = rgw?.secretKey ?? ''): S3ClientConfig => ({
-      endpoint: rgw?.endpoint,
-      region: rgw?.region,
-      credentials: { accessKeyId: rgw?.accessKey ?? '', secretAccessKey },
+  describe('against the real Ceph RGW', () => {
+    const rgw = rgwAccess();
+    const config = (secretAccessKey = rgw.secretKey): S3ClientConfig => ({
+      endpoint: rgw.endpoint,
+      region: rgw.region,
+      credentials: { accessKeyId: rgw.accessKey, secretAccessKey },
       forcePathStyle: true,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
