@@ -188,7 +188,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** True when this file is the program (node build/cli.js, or the npm bin link to it), not an import. */
+/** True when this file is the program (node build/cli.js), not an import. */
 function isMain(): boolean {
   try {
     return Boolean(process.argv[1]) && realpathSync(process.argv[1]!) === fileURLToPath(import.meta.url);
@@ -197,7 +197,8 @@ function isMain(): boolean {
   }
 }
 
-if (isMain()) {
+/** Runs the command with this process's arguments and streams (bin/configure-notify.js calls it). */
+export function runFromProcess(): void {
   main(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env, readStdin }).then(
     (code) => {
       process.exitCode = code;
@@ -208,3 +209,5 @@ if (isMain()) {
     },
   );
 }
+
+if (isMain()) runFromProcess();
