@@ -1,4 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3ClientFor } from '../../packages/core/src/s3.ts';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { inject } from 'vitest';
 
@@ -17,14 +18,7 @@ export function rgwAccess(): RgwAccess {
 }
 
 export function s3For(rgw: RgwAccess): S3Client {
-  return new S3Client({
-    endpoint: rgw.endpoint,
-    region: rgw.region,
-    credentials: { accessKeyId: rgw.accessKey, secretAccessKey: rgw.secretKey },
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  return s3ClientFor({ endpoint: rgw.endpoint, region: rgw.region, credentials: { accessKeyId: rgw.accessKey, secretAccessKey: rgw.secretKey } });
 }
 
 export function snsFor(rgw: RgwAccess): SNSClient {

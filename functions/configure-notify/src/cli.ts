@@ -64,8 +64,6 @@ function parseNotificationName(value: string): { bucket: string; id: string } {
 
 /** Runs the CLI; returns the exit code (exported for tests and for embedding). */
 export async function main(argv: string[], io: Io): Promise<number> {
-  // Node 20 is this project's runtime: the SDK's notice about its future Node 22 requirement is noise here
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let args;
   try {
     args = parseArgs({

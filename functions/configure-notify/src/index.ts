@@ -35,8 +35,6 @@ let notReady: string | undefined = 'starting';
 let queue: Promise<unknown> = Promise.resolve();
 
 export function init(): void {
-  // Node 20 is this project's runtime: the SDK's notice about its future Node 22 requirement is noise in the log
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     const config = loadFunctionConfig();
     const rgw = connectRgw(rgwOptionsFromEnv(config));

@@ -2,10 +2,10 @@
  * The connection to one RGW: an S3 client and an SNS client on the same endpoint, with the settings
  * RGW needs, plus what is learnt about it once (its version).
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
-import { env, s3EnvSchema } from '../vendor/core/index.js';
+import { env, s3ClientFor, s3EnvSchema } from '../vendor/core/index.js';
 import type { RgwVersionInfo } from '../state/diff.js';
 import { detectRgwVersion } from './version.js';
 
@@ -44,23 +44,18 @@ export interface Rgw {
 }
 
 export function connectRgw(options: RgwConnectionOptions): Rgw {
-  const region = options.region ?? 'us-east-1';
-  const requestHandler = { connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs ?? 15_000 };
   const common = {
-    region,
+    region: options.region ?? 'us-east-1',
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler,
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
-  const s3 = new S3Client({
+  const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+  const s3 = s3ClientFor({ ...common, endpoint: options.endpoint, requestTimeoutMs, ...(options.forcePathStyle === undefined ? {} : { forcePathStyle: options.forcePathStyle }) });
+  const sns = new SNSClient({
     ...common,
-    endpoint: options.endpoint,
-    forcePathStyle: options.forcePathStyle ?? true,
-    // RGW 16 rejects the SDK's default aws-chunked uploads with checksum trailers (411 MissingContentLength).
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+    endpoint: options.snsEndpoint ?? options.endpoint,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: requestTimeoutMs },
   });
-  const sns = new SNSClient({ ...common, endpoint: options.snsEndpoint ?? options.endpoint });
   let version: Promise<RgwVersionInfo> | undefined;
   return {
     s3,

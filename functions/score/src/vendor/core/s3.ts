@@ -23,17 +23,39 @@ export function s3Endpoint(env: S3Env): string | undefined {
   return env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
 }
 
-export function createS3Client(env: S3Env): S3Client {
-  const endpoint = s3Endpoint(env);
+/** How to reach an S3 endpoint; everything else (RGW's quirks) is decided by `s3ClientFor`. */
+export interface S3Connection {
+  /** Omit for AWS itself. */
+  endpoint?: string | undefined;
+  region?: string;
+  /** Default true: RGW serves buckets by path unless wildcard DNS is set up. */
+  forcePathStyle?: boolean;
+  /** Default: the SDK's chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profiles, ...). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  maxAttempts?: number;
+  requestTimeoutMs?: number;
+}
+
+/** The one place that knows what an S3 client needs to work against Ceph RGW as well as AWS. */
+export function s3ClientFor(c: S3Connection): S3Client {
+  // Node 20 is this project's runtime; the SDK's notice about a future Node 22 requirement would
+  // otherwise land in every function's log as an unstructured stderr block.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
-    region: env.AWS_REGION,
-    forcePathStyle: env.S3_FORCE_PATH_STYLE,
-    ...(endpoint ? { endpoint } : {}),
+    region: c.region ?? 'us-east-1',
+    forcePathStyle: c.forcePathStyle ?? true,
+    ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    ...(c.credentials ? { credentials: c.credentials } : {}),
     // RGW 16 rejects the SDK's default aws-chunked uploads with checksum trailers (411 MissingContentLength).
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 3,
+    maxAttempts: c.maxAttempts ?? 3,
+    ...(c.requestTimeoutMs ? { requestHandler: { connectionTimeout: 5_000, requestTimeout: c.requestTimeoutMs } } : {}),
   });
+}
+
+export function createS3Client(env: S3Env): S3Client {
+  return s3ClientFor({ endpoint: s3Endpoint(env), region: env.AWS_REGION, forcePathStyle: env.S3_FORCE_PATH_STYLE });
 }
 
 interface SdkErrorShape {
