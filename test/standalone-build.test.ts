@@ -23,14 +23,15 @@ describe('each function directory builds on its own, as kn func does', () => {
   });
 
   for (const fn of functions) {
-    it(`${fn}: npm install && npm run build in a lone copy, then its module loads with handle/init`, { timeout: 300_000 }, async () => {
+    it(`${fn}: npm ci && npm run build in a lone copy, then its module loads with handle/init`, { timeout: 300_000 }, async () => {
       const dir = path.join(scratch, fn);
       await cp(path.join(repoRoot, 'functions', fn), dir, {
         recursive: true,
         filter: (src) => !/[/\\](node_modules|build)([/\\]|$)/.test(path.relative(repoRoot, src)),
       });
       const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-      await run('npm', ['install', '--prefer-offline', '--no-package-lock'], { cwd: dir, env, maxBuffer: 1 << 24 });
+      // npm ci: the function's own lock (scripts/function-locks.mjs) must match its package.json.
+      await run('npm', ['ci', '--prefer-offline'], { cwd: dir, env, maxBuffer: 1 << 24 });
       await run('npm', ['run', 'build'], { cwd: dir, env, maxBuffer: 1 << 24 });
       expect((await stat(path.join(dir, 'build/index.js'))).isFile()).toBe(true);
       // Importing must not start anything: faas-js-runtime calls init() itself.
