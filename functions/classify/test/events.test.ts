@@ -8,39 +8,15 @@ import type { ObjectEvent } from '../src/events/record.ts';
 import { CLASSIFY_EVENT_TYPES, isObjectCreated, S3_EVENT_TYPE_PREFIX } from '../src/events/types.ts';
 import { errorResponse, FunctionError } from '../src/vendor/core/index.ts';
 import { eventsDir, samplesDir } from '../../../test/support/paths.ts';
-import { cephSourceData } from '../../../packages/local/src/s3-server/notifications/records.ts';
+import { cephSourceData, type RgwRecord as EmulatedRecord } from '../../../packages/local/src/s3-server/notifications/records.ts';
+import { cephSourceEvent } from '../../../test/support/cephsource.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Reference data
 
 type Json = Record<string, unknown>;
-interface RgwRecord {
-  eventVersion: string;
-  eventSource: string;
-  awsRegion: string;
-  eventTime: string;
-  eventName: string;
-  eventId: string;
-  opaqueData?: string;
-  userIdentity: { principalId: string };
-  requestParameters: { sourceIPAddress: string };
-  responseElements: { 'x-amz-request-id': string; 'x-amz-id-2': string };
-  s3: {
-    s3SchemaVersion: string;
-    configurationId: string;
-    bucket: { name: string; ownerIdentity: { principalId: string }; arn: string; id: string };
-    object: {
-      key: string;
-      size: number;
-      eTag: string;
-      versionId: string;
-      sequencer: string;
-      metadata: { key: string; val: string }[];
-      tags: { key: string; val: string }[];
-    };
-  };
-  [more: string]: unknown;
-}
+/** A captured record: the emulation's shape (packages/local), opaqueData optional, extra fields allowed. */
+type RgwRecord = Omit<EmulatedRecord, 'opaqueData'> & { opaqueData?: string; [more: string]: unknown };
 interface RecordsDoc {
   Records: RgwRecord[];
 }
@@ -65,20 +41,6 @@ const CAPTURES: { name: string; doc: () => RecordsDoc; created: boolean }[] = [
 
 // ---------------------------------------------------------------------------------------------
 // Senders, as described by their sources
-
-/** The CloudEvent CephSource sends for one record. */
-function cephSourceEvent(r: RgwRecord, extensions: Record<string, string> = {}): CloudEvent<Json> {
-  return new CloudEvent<Json>({
-    id: r.responseElements['x-amz-request-id'] + r.responseElements['x-amz-id-2'],
-    source: `${r.eventSource}.${r.awsRegion}.${r.s3.bucket.name}`,
-    type: `com.amazonaws.${r.eventName}`,
-    subject: r.s3.object.key,
-    time: r.eventTime,
-    datacontenttype: 'application/json',
-    data: cephSourceData(r),
-    ...extensions,
-  });
-}
 
 /** Over the wire in binary mode and parsed again, the way faas-js-runtime builds context.cloudevent. */
 function viaBinary(event: CloudEvent<unknown>, extraHeaders: Record<string, string> = {}): CloudEvent<unknown> {

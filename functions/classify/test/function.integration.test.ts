@@ -8,7 +8,10 @@ import { startFunction, type RunningFunction } from '../../../test/support/funct
 import { sharedPath } from '../../../test/support/paths.ts';
 import { awsEnvFor, rgwAccess, s3For, uniqueName } from '../../../test/support/rgw-clients.ts';
 import { OBJECT_CREATED_TYPE_PREFIX, RESULT_EVENT_TYPE } from '../src/events/types.ts';
-import { cephSourceData, type RgwRecord } from '../../../packages/local/src/s3-server/notifications/records.ts';
+import type { RgwRecord } from '../../../packages/local/src/s3-server/notifications/records.ts';
+import { cephSourceEvent as cephSourceOf } from '../../../test/support/cephsource.ts';
+
+const cephSourceEvent = (record: Record<string, unknown>) => cephSourceOf(record as unknown as RgwRecord);
 
 const capture = JSON.parse(await readFile(sharedPath('reference/ceph-rgw-16.2/samples/non-persistent.json'), 'utf8')) as {
   body: { Records: [Record<string, unknown> & { s3: { bucket: { name: string }; object: Record<string, unknown> } }] };
@@ -21,20 +24,6 @@ function rgwRecord(bucket: string, key: string, eTag: string, eventName = 'Objec
   record.s3.bucket.name = bucket;
   record.s3.object = { ...record.s3.object, key, eTag, size: 1 };
   return record;
-}
-
-/** The CloudEvent eventing-ceph's CephSource makes of that record (its data: the local emulation's). */
-function cephSourceEvent(record: Record<string, unknown>): CloudEvent<Record<string, unknown>> {
-  const r = record as unknown as RgwRecord;
-  return new CloudEvent({
-    id: `${r.responseElements['x-amz-request-id']}${r.responseElements['x-amz-id-2']}`,
-    source: `${r.eventSource}.${r.awsRegion}.${r.s3.bucket.name}`,
-    type: `com.amazonaws.${r.eventName}`,
-    subject: r.s3.object.key,
-    time: r.eventTime,
-    datacontenttype: 'application/json',
-    data: cephSourceData(r),
-  });
 }
 
 async function send(url: string, message: { headers: Record<string, unknown>; body: unknown }): Promise<Response> {

@@ -119,8 +119,11 @@ function goJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** Any RGW record, captured or emulated (CephSource never reads opaqueData). */
+type CephSourceRecord = Omit<RgwRecord, 'opaqueData'>;
+
 /** eventing-ceph's BucketNotification struct, field by field, in its order. */
-export function cephSourceData(r: Omit<RgwRecord, 'opaqueData'>): Record<string, unknown> {
+export function cephSourceData(r: CephSourceRecord): Record<string, unknown> {
   return {
     eventVersion: r.eventVersion,
     eventSource: r.eventSource,
@@ -148,17 +151,29 @@ export function cephSourceData(r: Omit<RgwRecord, 'opaqueData'>): Record<string,
   };
 }
 
+/** The CloudEvent attributes eventing-ceph's adapter sets for one record. */
+export function cephSourceAttributes(r: CephSourceRecord): { id: string; source: string; type: string; subject: string; time: string } {
+  return {
+    id: r.responseElements['x-amz-request-id'] + r.responseElements['x-amz-id-2'],
+    source: `${r.eventSource}.${r.awsRegion}.${r.s3.bucket.name}`,
+    type: `com.amazonaws.${r.eventName}`,
+    subject: r.s3.object.key,
+    // Go parses eventTime and prints it back as RFC 3339 with nanoseconds: trailing zeros dropped
+    time: r.eventTime.replace(/\.(\d*?)0+Z$/, (_, digits: string) => (digits ? `.${digits}Z` : 'Z')),
+  };
+}
+
 /** The binary-mode CloudEvent (headers + body) the CephSource adapter sends to its sink. */
 export function cephSourceRequest(r: RgwRecord): { headers: Record<string, string>; body: string } {
+  const a = cephSourceAttributes(r);
   return {
     headers: {
-      'ce-id': r.responseElements['x-amz-request-id'] + r.responseElements['x-amz-id-2'],
-      'ce-source': `${r.eventSource}.${r.awsRegion}.${r.s3.bucket.name}`,
+      'ce-id': a.id,
+      'ce-source': a.source,
       'ce-specversion': '1.0',
-      'ce-subject': r.s3.object.key,
-      // Go parses eventTime and prints it back as RFC 3339 with nanoseconds: trailing zeros dropped
-      'ce-time': r.eventTime.replace(/\.(\d*?)0+Z$/, (_, digits: string) => (digits ? `.${digits}Z` : 'Z')),
-      'ce-type': `com.amazonaws.${r.eventName}`,
+      'ce-subject': a.subject,
+      'ce-time': a.time,
+      'ce-type': a.type,
       'content-type': 'application/json',
     },
     body: goJson(cephSourceData(r)),
