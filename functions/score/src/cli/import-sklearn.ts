@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { buildArtifact, type ReferenceInput } from '../artifact/build.js';
 import { sklearnArtifactInput, sklearnExportSchema, sklearnKind, sklearnPredictionsSchema } from '../artifact/sklearn.js';
 import { numericColumns, parseTable } from '../dataset/table.js';
 import { NumpyRandomState } from '../models/random.js';
 import { spreadRows } from '../training/labelled-data.js';
-import { readInput, usage, writeArtifact } from './io.js';
+import { readInput, parseCommandLine, usage, writeArtifact } from './io.js';
 
 const HELP = `usage: npm run import-sklearn --workspace functions/score -- --in FILE --out DIR [options]
 
@@ -18,28 +17,15 @@ Converts a scikit-learn export (sklearn-lda.json, sklearn-mlp.json) into a model
                          carry scikit-learn's own probabilities, and the import fails unless they are reproduced
   --reference-rows N     how many reference rows (default 8)`;
 
-const { values } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        in: { type: 'string' },
-        out: { type: 'string' },
-        name: { type: 'string' },
-        data: { type: 'string' },
-        predictions: { type: 'string' },
-        'reference-rows': { type: 'string', default: '8' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    return usage((error as Error).message, HELP);
-  }
-})();
+const values = parseCommandLine({
+  in: { type: 'string' },
+  out: { type: 'string' },
+  name: { type: 'string' },
+  data: { type: 'string' },
+  predictions: { type: 'string' },
+  'reference-rows': { type: 'string', default: '8' },
+}, HELP);
 
-if (values.help) {
-  process.stdout.write(HELP + '\n');
-  process.exit(0);
-}
 if (!values.in || !values.out) usage('--in and --out are required', HELP);
 if ((values.data === undefined) !== (values.predictions === undefined)) usage('--data and --predictions go together', HELP);
 const count = Number(values['reference-rows']);

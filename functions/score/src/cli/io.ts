@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createS3Client, loadConfig, parseLocation, readLocation, s3EnvSchema } from '../vendor/core/index.js';
 
 /**
@@ -35,4 +36,19 @@ export async function writeArtifact(dir: string, name: string, artifact: unknown
 export function usage(message: string, help: string): never {
   process.stderr.write(`${message}\n\n${help}\n`);
   process.exit(2);
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs with the CLI conventions: `--help` prints the help and exits 0, bad usage exits 2. */
+export function parseCommandLine<const O extends Options>(options: O, help: string) {
+  if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(help + '\n');
+    process.exit(0);
+  }
+  try {
+    return parseArgs({ options }).values;
+  } catch (error) {
+    return usage((error as Error).message, help);
+  }
 }

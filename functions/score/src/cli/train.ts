@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { parseTable } from '../dataset/table.js';
 import { SKLEARN_MLP_DEFAULTS } from '../models/mlp-train.js';
 import { classNamesFor, defaultClassNames, labelledData, sha256 } from '../training/labelled-data.js';
 import { trainModels, type ModelKind } from '../training/train-models.js';
 import { TOOL } from '../version.js';
-import { readInput, usage, writeArtifact } from './io.js';
+import { readInput, parseCommandLine, usage, writeArtifact } from './io.js';
 
 const HELP = `usage: npm run train --workspace functions/score -- --data PATH --out DIR [options]
 
@@ -21,32 +20,19 @@ Trains LDA and the MLP on a CSV (or test.json-style JSON) and writes DIR/lda.jso
   --hidden N             MLP hidden units (default 500)
   --quiet                no per-epoch progress`;
 
-const { values } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        data: { type: 'string' },
-        out: { type: 'string' },
-        models: { type: 'string', default: 'lda,mlp' },
-        'label-column': { type: 'string', default: '# Letter' },
-        'drop-columns': { type: 'string', default: 'Line' },
-        'class-names': { type: 'string' },
-        seed: { type: 'string', default: String(SKLEARN_MLP_DEFAULTS.seed) },
-        'max-iter': { type: 'string', default: String(SKLEARN_MLP_DEFAULTS.maxIter) },
-        hidden: { type: 'string', default: String(SKLEARN_MLP_DEFAULTS.hidden) },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    return usage((error as Error).message, HELP);
-  }
-})();
+const values = parseCommandLine({
+  data: { type: 'string' },
+  out: { type: 'string' },
+  models: { type: 'string', default: 'lda,mlp' },
+  'label-column': { type: 'string', default: '# Letter' },
+  'drop-columns': { type: 'string', default: 'Line' },
+  'class-names': { type: 'string' },
+  seed: { type: 'string', default: String(SKLEARN_MLP_DEFAULTS.seed) },
+  'max-iter': { type: 'string', default: String(SKLEARN_MLP_DEFAULTS.maxIter) },
+  hidden: { type: 'string', default: String(SKLEARN_MLP_DEFAULTS.hidden) },
+  quiet: { type: 'boolean', default: false },
+}, HELP);
 
-if (values.help) {
-  process.stdout.write(HELP + '\n');
-  process.exit(0);
-}
 if (!values.data || !values.out) usage('--data and --out are required', HELP);
 
 const kinds = values.models.split(',').map((s) => s.trim());
