@@ -126,16 +126,14 @@ export class ImageClassifier {
     return this.spec.output === 'logits' ? tf.softmax(y) : y;
   }
 
+  /** Classes the model outputs: from its declared output shape, else (graph models may not say) by a probe. */
   private outputSize(): number {
-    const probe = tf.zeros([1, this.spec.inputSize, this.spec.inputSize, 3]);
-    try {
-      const out = this.model.predict(probe) as tf.Tensor;
-      const n = out.shape.at(-1) ?? 0;
-      out.dispose();
-      return n;
-    } finally {
-      probe.dispose();
-    }
+    const declared = this.model.outputs[0]?.shape?.at(-1);
+    if (typeof declared === 'number' && declared > 0) return declared;
+    return tf.tidy(() => {
+      const out = this.model.predict(tf.zeros([1, this.spec.inputSize, this.spec.inputSize, 3])) as tf.Tensor;
+      return out.shape.at(-1) ?? 0;
+    });
   }
 
   /** `pixels`: RGB bytes, inputSize×inputSize×3. Returns the top-k classes, best first. */

@@ -56,19 +56,8 @@ export function connectRgw(options: RgwConnectionOptions): Rgw {
     endpoint: options.snsEndpoint ?? options.endpoint,
     requestHandler: { connectionTimeout: 5_000, requestTimeout: requestTimeoutMs },
   });
-  let version: Promise<RgwVersionInfo> | undefined;
   return {
-    s3,
-    sns,
-    endpoint: options.endpoint,
-    version() {
-      version ??= detectRgwVersion(options.endpoint, options.version).then((v) => {
-        // an unknown version is not cached for ever: the next operation probes again
-        if (v.source === 'unknown') version = undefined;
-        return v;
-      });
-      return version;
-    },
+    ...rgwFromClients({ s3, sns, endpoint: options.endpoint, ...(options.version ? { version: options.version } : {}) }),
     destroy() {
       s3.destroy();
       sns.destroy();
@@ -88,6 +77,7 @@ export function rgwFromClients(clients: { s3: S3Client; sns: SNSClient; endpoint
     endpoint: clients.endpoint,
     version() {
       version ??= detectRgwVersion(clients.endpoint, clients.version).then((v) => {
+        // an unknown version is not cached for ever: the next operation probes again
         if (v.source === 'unknown') version = undefined;
         return v;
       });
