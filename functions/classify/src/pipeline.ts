@@ -112,6 +112,11 @@ export class ClassifyPipeline {
       { bucket: event.bucket, key: event.key, ...(event.versionId ? { versionId: event.versionId } : {}), ...(event.eTag ? { eTag: event.eTag } : {}) },
       config.MAX_OBJECT_BYTES,
     );
+    const versionId = event.versionId ?? fetched.versionId;
+    const eTag = event.eTag ?? fetched.eTag;
+    const tag = versionTag({ ...(versionId ? { versionId } : {}), ...(eTag ? { eTag } : {}) });
+    // Without either the result cannot be named; a store (or a proxy) that drops them does so every time.
+    if (!tag) throw new FunctionError(422, 'no_version', 'the object store returned neither a version id nor an ETag, so the result cannot be named');
     const t1 = performance.now();
     const spec = classifier.spec;
     const image = await decodeImage(fetched.bytes, {
@@ -126,10 +131,6 @@ export class ClassifyPipeline {
     const top = predictions[0];
     if (!top) throw new Error('the model returned no classes');
 
-    const versionId = event.versionId ?? fetched.versionId;
-    const eTag = event.eTag ?? fetched.eTag;
-    const tag = versionTag({ ...(versionId ? { versionId } : {}), ...(eTag ? { eTag } : {}) });
-    if (!tag) throw new FunctionError(502, 'no_version', 'the object store returned neither a version id nor an ETag');
     const key = resultKey(config.RESULTS_PREFIX, event.key, tag);
     const result: ClassificationResult = {
       schema: 'bucket-ml.classification/v1',

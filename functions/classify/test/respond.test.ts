@@ -7,6 +7,7 @@ import type { Outcome } from '../src/pipeline.ts';
 import { NO_CONTENT, respond, type Reply } from '../src/respond.ts';
 import type { ClassificationResult } from '../src/results/document.ts';
 import { FunctionError, type HttpResponse } from '../src/vendor/core/index.ts';
+import { knativeRetries } from '../../../test/support/knative-retries.ts';
 
 const SOURCE = '/bucket-ml/classify';
 
@@ -36,9 +37,6 @@ const duplicate = (key = 'dog.jpg'): Outcome => ({ status: 'duplicate', object: 
 
 const fromCloudEvent = (n: number): Envelope => ({ delivery: 'cloudevent', eventId: 'e-1', eventType: 'com.amazonaws.ObjectCreated:Put', records: new Array(n) });
 const fromHttp = (n: number): Envelope => ({ delivery: 'http', eventId: 'r-1', records: new Array(n) });
-
-/** knative/eventing pkg/kncloudevents/retries.go SelectiveRetry: the statuses a Broker retries. */
-const knativeRetries = (status: number): boolean => status >= 500 || [404, 408, 409, 429].includes(status);
 
 function asHttp(reply: Reply): HttpResponse {
   expect(reply).not.toBeInstanceOf(CloudEvent);
