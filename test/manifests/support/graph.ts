@@ -234,31 +234,6 @@ export function checkScaleToZero(g: Graph): string[] {
   });
 }
 
-/**
- * eventing-ceph's receive adapter Deployment labels its pods knative-eventing-source: ceph-controller
- * and knative-eventing-source-name: <CephSource name> (pkg/reconciler/ceph/resources/labels.go at
- * 059fc50f) and listens on spec.port; it creates no Service. RGW needs one that selects those pods.
- */
-export function cephSourceAdapterLabels(sourceName: string): Record<string, string> {
-  return { 'knative-eventing-source': 'ceph-controller', 'knative-eventing-source-name': sourceName };
-}
-
-export function checkCephSourceServices(g: Graph): string[] {
-  return g.ofKind('sources.knative.dev/v1alpha1', 'CephSource').flatMap((src) => {
-    const labels = cephSourceAdapterLabels(src.metadata.name);
-    const port = Number(at(src, 'spec.port'));
-    const services = g.ofKind('v1', 'Service').filter((svc) => {
-      if (svc.metadata.namespace !== src.metadata.namespace) return false;
-      const sel = strMap(at(svc, 'spec.selector'));
-      return Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
-    });
-    if (services.length === 0) return [`${describeObject(src)}: no Service selects its receive adapter's pods (${JSON.stringify(labels)}): RGW has nothing to push to`];
-    return services.flatMap((svc) =>
-      arr(at(svc, 'spec.ports')).some((p) => Number(at(p, 'targetPort')) === port) ? [] : [`${describeObject(svc)}: no port targets the adapter's port ${port}`],
-    );
-  });
-}
-
 /** Rook: each notification's topic exists, each is attached to a bucket claim, each label names one. */
 export function checkRookNotifications(g: Graph): string[] {
   const problems: string[] = [];
