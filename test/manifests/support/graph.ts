@@ -99,8 +99,11 @@ export function checkDelivery(g: Graph): string[] {
   });
 }
 
-const BROKER_INGRESS = /^https?:\/\/(?:kafka-)?broker-ingress\.knative-eventing\.svc(?:\.cluster\.local)?(?::\d+)?\/([^/]+)\/([^/?#]+)\/?$/;
+const BROKER_INGRESS = /^https?:\/\/(kafka-)?broker-ingress\.knative-eventing\.svc(?:\.cluster\.local)?(?::\d+)?\/([^/]+)\/([^/?#]+)\/?$/;
 const IN_CLUSTER_SERVICE = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?(?::(\d+))?(?:\/.*)?$/;
+
+/** A Broker's class (annotation eventing.knative.dev/broker.class; Knative's default: MTChannelBasedBroker). */
+export const brokerClass = (broker: K8sObject): string => strMap(broker.metadata.annotations)['eventing.knative.dev/broker.class'] ?? 'MTChannelBasedBroker';
 
 /**
  * A URL an RGW topic pushes to must reach something of the render: a Broker through the eventing
@@ -109,8 +112,12 @@ const IN_CLUSTER_SERVICE = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.clus
 export function checkUrl(g: Graph, url: string, where: string, context: { cloudEvents?: boolean }): string[] {
   const b = BROKER_INGRESS.exec(url);
   if (b) {
-    const [, ns, name] = b;
-    if (!g.find('eventing.knative.dev/v1', 'Broker', name!, ns)) return [`${where}: ${url} names Broker ${ns}/${name}, not in the render`];
+    const [, , ns, name] = b;
+    const broker = g.find('eventing.knative.dev/v1', 'Broker', name!, ns);
+    if (!broker) return [`${where}: ${url} names Broker ${ns}/${name}, not in the render`];
+    // Each Broker class has its own ingress: a push to the other one reaches no Broker.
+    const kafka = brokerClass(broker) === 'Kafka';
+    if (kafka !== Boolean(b[1])) return [`${where}: ${url} is the ${b[1] ? 'Kafka' : 'MTChannelBasedBroker'} ingress, but Broker ${ns}/${name} is of class ${brokerClass(broker)} (ingress ${kafka ? 'kafka-broker-ingress' : 'broker-ingress'}.knative-eventing)`];
     if (context.cloudEvents !== true) return [`${where}: ${url} is a Broker ingress, which accepts only CloudEvents: the topic must send CloudEvents (sendCloudEvents: true)`];
     return [];
   }
