@@ -4,16 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { cephSourceReceiveAdapter, checkCephSourceServices, selects } from './support/cephsource-adapter.ts';
 import { Graph } from './support/graph.ts';
-import { at, clone, strMap, type K8sObject } from './support/objects.ts';
+import { at, clone, strMap, the } from './support/objects.ts';
 import { overlayDir } from './support/paths.ts';
 import { render } from './support/render.ts';
 import { validateObject } from './support/schemas.ts';
 
-const the = (objs: K8sObject[], kind: string, name: string): K8sObject => {
-  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`${kind} ${name} not rendered`);
-  return o;
-};
 
 describe('overlays/cephsource: the adapter Service reaches the receive adapter', async () => {
   const objs = await render(overlayDir('cephsource'));

@@ -9,7 +9,7 @@ import { checkCephSourceServices } from './support/cephsource-adapter.ts';
 import { brokerClass, checkConfigKeys, checkDelivery, checkDestinations, checkPushEndpoints, checkRookNotifications, checkScaleToZero, checkTriggerBrokers, Graph } from './support/graph.ts';
 import { checkKafkaBrokers } from './support/kafka.ts';
 import { checkModelAccess } from './support/model-access.ts';
-import { at, clone, describeObject, strMap, type K8sObject } from './support/objects.ts';
+import { at, clone, describeObject, type K8sObject, strMap, the } from './support/objects.ts';
 import { knativeDir, OVERLAYS, overlayDir } from './support/paths.ts';
 import { renderComposed } from './support/render.ts';
 import { validateObject } from './support/schemas.ts';
@@ -19,11 +19,6 @@ const rendered = new Map<string, Promise<K8sObject[]>>();
 const withKafka = (o: string): Promise<K8sObject[]> => {
   if (!rendered.has(o)) rendered.set(o, renderComposed(overlayDir(o), [component]));
   return rendered.get(o)!;
-};
-const the = (objs: K8sObject[], kind: string, name: string): K8sObject => {
-  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`${kind} ${name} not rendered`);
-  return o;
 };
 const CHECKS = [checkTriggerBrokers, checkDestinations, checkDelivery, checkPushEndpoints, checkConfigKeys, checkScaleToZero, checkCephSourceServices, checkRookNotifications, checkModelAccess, checkKafkaBrokers];
 const KAFKA_SINK = { apiVersion: 'eventing.knative.dev/v1alpha1', kind: 'KafkaSink', name: 'kafka-dead-letters' };

@@ -5,15 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from './support/graph.ts';
 import { checkModelAccess } from './support/model-access.ts';
-import { at, clone, strMap, type K8sObject } from './support/objects.ts';
+import { at, clone, type K8sObject, strMap, the } from './support/objects.ts';
 import { OVERLAYS, overlayDir } from './support/paths.ts';
 import { render } from './support/render.ts';
 
-const the = (objs: K8sObject[], kind: string, name: string): K8sObject => {
-  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`${kind} ${name} not rendered`);
-  return o;
-};
 const env = (o: K8sObject): Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }> =>
   at(o, 'spec.template.spec.containers.0.env') as never;
 
