@@ -1,11 +1,23 @@
 // Prints one plain closing line, `N passed, N failed, N skipped`, that any CI log reader understands
-// (vitest's own summary is coloured and laid out for people).
+// (vitest's own summary is coloured and laid out for people). With BUCKET_ML_TEST_COUNTS naming a file,
+// it also appends the counts there as a JSON line, so a script running several passes (.ci/run: Node 20,
+// then Node 24) can print their total.
+import { appendFileSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
+
+export interface PassCounts {
+  node: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+}
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const count = { passed: 0, failed: 0, skipped: 0, pending: 0 };
     for (const module of testModules) for (const test of module.children.allTests()) count[test.result().state] += 1;
-    process.stdout.write(`\n${count.passed} passed, ${count.failed} failed, ${count.skipped + count.pending} skipped\n`);
+    const pass: PassCounts = { node: process.version, passed: count.passed, failed: count.failed, skipped: count.skipped + count.pending };
+    process.stdout.write(`\n${pass.passed} passed, ${pass.failed} failed, ${pass.skipped} skipped\n`);
+    if (process.env.BUCKET_ML_TEST_COUNTS) appendFileSync(process.env.BUCKET_ML_TEST_COUNTS, `${JSON.stringify(pass)}\n`);
   }
 }
