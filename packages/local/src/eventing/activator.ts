@@ -33,7 +33,7 @@ export type ActivatorRecord =
   | { kind: 'starting' }
   | { kind: 'ready'; ms: number }
   | { kind: 'start-failed'; error: string }
-  | { kind: 'request'; path: string; status: number; heldMs: number; ms: number }
+  | { kind: 'request'; path: string; status: number; heldMs: number; ms: number; proxied: boolean }
   | { kind: 'stopped'; reason: 'idle' | 'exited' | 'closed' };
 
 export class Activator extends EventEmitter {
@@ -69,9 +69,9 @@ export class Activator extends EventEmitter {
     return this.records.filter((r) => r.kind === kind).length;
   }
 
-  /** Requests proxied to the function (answered by it). */
+  /** Requests that reached the function. */
   get invocations(): number {
-    return this.records.filter((r) => r.kind === 'request' && r.status !== 503).length;
+    return this.records.filter((r) => r.kind === 'request' && r.proxied).length;
   }
 
   /** Stops the instance now (as if the idle period had passed). */
@@ -140,12 +140,12 @@ export class Activator extends EventEmitter {
         instance = await this.ensureInstance();
       } catch (e) {
         res.writeHead(503, { 'content-type': 'text/plain' }).end(`${this.options.name} could not start: ${(e as Error).message}\n`);
-        this.record({ kind: 'request', path, status: 503, heldMs: Math.round(performance.now() - t0), ms: Math.round(performance.now() - t0) });
+        this.record({ kind: 'request', path, status: 503, heldMs: Math.round(performance.now() - t0), ms: Math.round(performance.now() - t0), proxied: false });
         return;
       }
       const heldMs = Math.round(performance.now() - t0);
       const status = await proxy(instance.url, req, body, res);
-      this.record({ kind: 'request', path, status, heldMs, ms: Math.round(performance.now() - t0) });
+      this.record({ kind: 'request', path, status, heldMs, ms: Math.round(performance.now() - t0), proxied: true });
     } finally {
       this.active--;
       if (this.active === 0 && !this.closed) {
