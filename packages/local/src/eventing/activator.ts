@@ -53,10 +53,9 @@ export class Activator extends EventEmitter {
   }
 
   static async start(options: ActivatorOptions): Promise<Activator> {
-    let activator: Activator | undefined;
-    const server = http.createServer((req, res) => void activator!.handle(req, res));
-    const url = await listen(server, options.port);
-    activator = new Activator(server, url, options);
+    const server = http.createServer();
+    const activator = new Activator(server, await listen(server, options.port), options);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void activator.handle(req, res));
     return activator;
   }
 

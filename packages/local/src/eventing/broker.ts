@@ -52,7 +52,7 @@ export interface BrokerOptions {
 export type BrokerRecord =
   | { kind: 'accepted'; event: Event; reply: boolean }
   | { kind: 'rejected'; status: number; reason: string }
-  | { kind: 'attempt'; trigger: string; id: string; type: string; attempt: number; status?: number; error?: string; verdict: 'ok' | 'retry' | 'final'; ms: number }
+  | { kind: 'attempt'; trigger: string; id: string; type: string; subject?: string; attempt: number; status?: number; error?: string; verdict: 'ok' | 'retry' | 'final'; ms: number }
   | { kind: 'delivered'; trigger: string; id: string; attempts: number; reply?: Event }
   | { kind: 'dead-lettered'; trigger: string; id: string; attempts: number; event: Event; sink: string }
   | { kind: 'dropped'; trigger: string; id: string; attempts: number; reason: string };
@@ -99,14 +99,13 @@ export class Broker extends EventEmitter {
         const dls = t.delivery.deadLetterSink;
         return { config: t, subscriber, ...(dls ? { deadLetterSink: resolveDestination(dls, options.addresses, `${where} deadLetterSink`) } : {}) };
       });
-    let broker: Broker | undefined;
-    const server = http.createServer((req, res) => {
-      void broker!.ingress(req, res).catch((e: unknown) => {
+    const server = http.createServer();
+    const broker = new Broker(server, await listen(server, options.port), config, triggers, options);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      broker.ingress(req, res).catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500).end(String(e));
       });
     });
-    const url = await listen(server, options.port);
-    broker = new Broker(server, url, config, triggers, options);
     return broker;
   }
 
@@ -186,6 +185,7 @@ export class Broker extends EventEmitter {
     const name = t.config.name;
     const id = attrs.id!;
     const spec = t.config.delivery;
+    const subject = attrs.subject !== undefined ? { subject: attrs.subject } : {};
     const outgoing: Event = { ...event, attributes: attrs };
     const { headers, body } = spec.format === 'json' ? toStructured(outgoing) : toBinary(outgoing);
     const requestHeaders = { ...headers, prefer: 'reply', 'kn-namespace': t.config.namespace };
@@ -204,7 +204,7 @@ export class Broker extends EventEmitter {
         const verdict = judgeReply(result.answer);
         if (verdict.kind !== 'bad-gateway') {
           reply = verdict.kind === 'event' ? verdict.event : undefined;
-          this.record({ kind: 'attempt', trigger: name, id, type: attrs.type!, attempt: attempts, status: result.answer.status, verdict: 'ok', ms });
+          this.record({ kind: 'attempt', trigger: name, id, type: attrs.type!, ...subject, attempt: attempts, status: result.answer.status, verdict: 'ok', ms });
           this.record({ kind: 'delivered', trigger: name, id, attempts, ...(reply ? { reply } : {}) });
           if (reply) await this.forwardReply(t, event, { ...reply, attributes: { ...reply.attributes, [TTL_EXTENSION]: ttl } });
           return;
@@ -222,6 +222,7 @@ export class Broker extends EventEmitter {
         trigger: name,
         id,
         type: attrs.type!,
+        ...subject,
         attempt: attempts,
         ...(status !== undefined ? { status } : {}),
         ...(result.error ? { error: result.error } : {}),
@@ -239,18 +240,18 @@ export class Broker extends EventEmitter {
     const { headers, body } = toBinary(reply);
     const spec = t.config.delivery;
     let answer: HttpAnswer | undefined;
-    let error = '';
+    let error: string | undefined;
     for (let attempt = 1; ; attempt++) {
       const result = await post(this.ingressUrl, { ...headers, 'x-bucket-ml-broker-reply': '1' }, body, spec.timeout);
       answer = result.answer;
-      error = result.error ?? '';
+      error = result.error;
       if (answer && isSuccess(answer.status)) return;
       if (!isRetryable(answer?.status) || attempt > (spec.retry ?? 0)) break;
       await sleep(backoffMs(spec, attempt, answer ? { status: answer.status, ...retryAfter(answer) } : undefined));
     }
     const failure: FailedAttempt = answer
       ? { kind: 'status', destination: this.ingressUrl, status: answer.status, body: answer.body }
-      : { kind: 'no-response', destination: this.ingressUrl, error };
+      : { kind: 'no-response', destination: this.ingressUrl, error: error ?? 'no response' };
     await this.deadLetter(t, original, failure, 1);
   }
 

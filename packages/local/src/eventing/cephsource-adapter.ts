@@ -23,7 +23,7 @@ export interface CephSourceAdapterOptions {
 }
 
 export type AdapterRecord =
-  | { kind: 'request'; path: string; records: number; status: number; error?: string }
+  | { kind: 'request'; path: string; body: string; records: number; status: number; error?: string }
   | { kind: 'sent'; event: Event; status: number }
   | { kind: 'send-failed'; event: Event; status?: number; error: string };
 
@@ -39,10 +39,9 @@ export class CephSourceAdapter extends EventEmitter {
   }
 
   static async start(options: CephSourceAdapterOptions): Promise<CephSourceAdapter> {
-    let adapter: CephSourceAdapter | undefined;
-    const server = http.createServer((req, res) => void adapter!.handle(req, res));
-    const url = await listen(server, options.port);
-    adapter = new CephSourceAdapter(server, url, options);
+    const server = http.createServer();
+    const adapter = new CephSourceAdapter(server, await listen(server, options.port), options);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void adapter.handle(req, res));
     return adapter;
   }
 
@@ -66,21 +65,22 @@ export class CephSourceAdapter extends EventEmitter {
     try {
       body = await readBody(req);
     } catch (e) {
-      return this.fail(res, path, 0, (e as Error).message);
+      return this.fail(res, path, '', 0, (e as Error).message);
     }
-    if (req.method !== 'POST') return this.fail(res, path, 0, '405 Method Not Allowed');
+    const text = body.toString('utf8');
+    if (req.method !== 'POST') return this.fail(res, path, text, 0, '405 Method Not Allowed');
     let notifications: BucketNotification[];
     try {
-      notifications = decodeNotifications(body.toString('utf8'));
+      notifications = decodeNotifications(text);
     } catch (e) {
-      if (e instanceof GoJsonError) return this.fail(res, path, 0, e.message);
+      if (e instanceof GoJsonError) return this.fail(res, path, text, 0, e.message);
       throw e;
     }
     for (const n of notifications) {
       const error = await this.send(cephSourceEvent(n));
-      if (error) return this.fail(res, path, notifications.length, error);
+      if (error) return this.fail(res, path, text, notifications.length, error);
     }
-    this.record({ kind: 'request', path, records: notifications.length, status: 200 });
+    this.record({ kind: 'request', path, body: text, records: notifications.length, status: 200 });
     res.writeHead(200).end();
   }
 
@@ -104,8 +104,8 @@ export class CephSourceAdapter extends EventEmitter {
     return error;
   }
 
-  private fail(res: http.ServerResponse, path: string, records: number, error: string): void {
-    this.record({ kind: 'request', path, records, status: 400, error });
+  private fail(res: http.ServerResponse, path: string, body: string, records: number, error: string): void {
+    this.record({ kind: 'request', path, body, records, status: 400, error });
     // Go's http.Error: text/plain, the message and a newline
     res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }).end(`${error}\n`);
   }

@@ -43,8 +43,9 @@ export function encodingOf(headers: Headers): 'binary' | 'structured' | 'batch' 
  * eventing-ceph) neither percent-encodes nor decodes them (protocol/http write_request.go, message.go).
  * Node reads header bytes as latin1, so they are re-read as UTF-8, and written back the same way.
  */
-const decodeHeaderValue = (v: string): string => (/[^\x00-\x7f]/.test(v) ? Buffer.from(v, 'latin1').toString('utf8') : v);
-const encodeHeaderValue = (v: string): string => (/[^\x00-\x7f]/.test(v) ? Buffer.from(v, 'utf8').toString('latin1') : v);
+const NON_ASCII = /[\u0080-\uffff]/;
+const decodeHeaderValue = (v: string): string => (NON_ASCII.test(v) ? Buffer.from(v, 'latin1').toString('utf8') : v);
+const encodeHeaderValue = (v: string): string => (NON_ASCII.test(v) ? Buffer.from(v, 'utf8').toString('latin1') : v);
 
 /** Spec rules the Go SDK's Event.Validate applies: required attributes, names, `time` format. */
 export function validate(event: Event): void {

@@ -17,12 +17,13 @@ export class EventDisplay {
   ) {}
 
   static async start(name: string, port?: number): Promise<EventDisplay> {
-    let display: EventDisplay | undefined;
-    const server = http.createServer((req, res) => {
+    const server = http.createServer();
+    const display = new EventDisplay(server, await listen(server, port), name);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       readBody(req).then(
         (body) => {
           try {
-            display!.events.push(fromHttp(req.headers, body));
+            display.events.push(fromHttp(req.headers, body));
             res.writeHead(200).end();
           } catch (e) {
             if (!(e instanceof InvalidEvent)) throw e;
@@ -32,8 +33,6 @@ export class EventDisplay {
         () => res.writeHead(400).end(),
       );
     });
-    const url = await listen(server, port);
-    display = new EventDisplay(server, url, name);
     return display;
   }
 
