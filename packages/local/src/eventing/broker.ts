@@ -65,8 +65,8 @@ interface ResolvedTrigger {
 
 export class Broker extends EventEmitter {
   readonly records: BrokerRecord[] = [];
-  private inFlight = 0;
-  private idleWaiters: Array<() => void> = [];
+  /** Deliveries in progress (with their retries, replies and dead letters), by the event they carry. */
+  private readonly inFlight = new Map<Promise<void>, Event>();
   private closed = false;
 
   private constructor(
@@ -114,10 +114,13 @@ export class Broker extends EventEmitter {
     return this.records.filter((r) => r.kind === kind && (trigger === undefined || ('trigger' in r && r.trigger === trigger))).length;
   }
 
-  /** Resolves when no delivery, retry or reply is in progress. */
-  idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** Resolves when no delivery (retries, reply, dead letter included) of a matching event is in progress. */
+  async idle(match: (attributes: Record<string, string>) => boolean = () => true): Promise<void> {
+    for (;;) {
+      const pending = [...this.inFlight].filter(([, e]) => match(e.attributes)).map(([p]) => p);
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
   }
 
   async close(): Promise<void> {
@@ -159,7 +162,12 @@ export class Broker extends EventEmitter {
     const accepted: Event = { ...event, attributes: { ...event.attributes, [ARRIVAL_EXTENSION]: new Date().toISOString(), [TTL_EXTENSION]: String(ttl) } };
     this.record({ kind: 'accepted', event: accepted, reply: req.headers['x-bucket-ml-broker-reply'] === '1' });
     res.writeHead(202).end();
-    for (const t of this.triggers) this.track(this.dispatch(t, accepted));
+    for (const t of this.triggers) {
+      const work = this.dispatch(t, accepted).catch((e: unknown) =>
+        this.record({ kind: 'dropped', trigger: t.config.name, id: accepted.attributes.id!, attempts: 0, reason: e instanceof Error ? e.message : String(e) }),
+      );
+      this.track(work, accepted);
+    }
   }
 
   /** ttl.go TTLDefaulter: absent or unreadable → the maximum; otherwise one less, never below 0. */
@@ -169,12 +177,9 @@ export class Broker extends EventEmitter {
     return Math.max(0, Number(raw) - 1);
   }
 
-  private track(work: Promise<void>): void {
-    this.inFlight++;
-    void work.finally(() => {
-      this.inFlight--;
-      if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
-    });
+  private track(work: Promise<void>, event: Event): void {
+    const done = work.finally(() => this.inFlight.delete(done));
+    this.inFlight.set(done, event);
   }
 
   private async dispatch(t: ResolvedTrigger, event: Event): Promise<void> {
