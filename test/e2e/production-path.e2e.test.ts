@@ -207,7 +207,7 @@ describe('production path on the real RGW: CephSource adapter → Broker → cla
     expect(await postTo(eventing.broker.ingressUrl, body, headers)).toBe(202);
     await waitFor(() => path.countsFor(key).attempts.length === 2, 30_000, 'the second delivery');
     await waitFor(() => path.countsFor(key).attempts[1]!.verdict !== 'retry' || undefined, 5_000, 'a final answer').catch(() => undefined);
-    expect(path.countsFor(key).attempts[1]!.verdict, `classify answered ${path.countsFor(key).attempts[1]!.status} to the duplicate`).toBe('ok');
+    expect(path.countsFor(key).attempts[1]!.verdict, `the Broker saw ${path.countsFor(key).attempts[1]!.status} for classify's answer to the duplicate (502 = a 2xx whose body is not a CloudEvent)`).toBe('ok');
     await waitFor(() => path.countsFor(key).replies === 2, 10_000, 'the re-emitted result event');
     await settle(key);
     c = path.countsFor(key);
