@@ -56,10 +56,13 @@ export type DeliverySpec = z.infer<typeof deliverySpecSchema>;
 
 export { destination as destinationSchema };
 
+/** The 4xx statuses retries.go SelectiveRetry retries (with no response and any 5xx). */
+export const RETRIED_4XX: readonly number[] = [404, 408, 409, 429];
+
 /** retries.go SelectiveRetry: `status` undefined means no response (refused, reset, timed out). */
 export function isRetryable(status: number | undefined): boolean {
   if (status === undefined) return true;
-  return status >= 500 || status === 404 || status === 408 || status === 409 || status === 429;
+  return status >= 500 || RETRIED_4XX.includes(status);
 }
 
 /** event_dispatcher.go isFailure: anything outside 2xx is a failed attempt. */
