@@ -10,7 +10,6 @@ import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
-  CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -222,12 +221,6 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       expect(await error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'no/such/key' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
       expect(await error(s3.send(new PutObjectCommand({ Bucket: 'no-such-bucket', Key: 'k', Body: 'v' })))).toMatchObject({ name: 'NoSuchBucket' });
       expect(await error(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })))).toMatchObject({ name: 'InvalidBucketName' });
-    });
-
-    it('refuses multipart uploads with NotImplemented and says what to do instead', async () => {
-      const e = await error(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'big.bin' })));
-      expect(e).toMatchObject({ name: 'NotImplemented', status: 501 });
-      expect(e.message).toMatch(/multipart_threshold/);
     });
   });
 }
