@@ -6,12 +6,14 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { GetBucketNotificationConfigurationCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectedTop1, firstName } from '../../../test/support/images.ts';
 import { sharedPath } from '../../../test/support/paths.ts';
 import { rgwAccess, uniqueName } from '../../../test/support/rgw-clients.ts';
 import { freePort } from '../src/run/ports.ts';
 import { repoRoot } from '../src/run/paths.ts';
+import { bigJpeg } from './big-photo.ts';
 import { until } from './helpers.ts';
 
 interface Started {
@@ -89,6 +91,28 @@ const printed = (out: string, label: string): string => {
   return m[1];
 };
 
+interface StoredResult {
+  object: { key: string };
+  top: { label: string };
+}
+
+/** The result classify stores for one version of an object, once it is there. */
+async function storedResult(s3: S3Client, key: string, etag: string, timeoutMs: number): Promise<StoredResult> {
+  const resultKey = `results/${key}/etag-${etag}.json`;
+  return until(
+    async () => {
+      try {
+        const got = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: resultKey }));
+        return JSON.parse(await got.Body!.transformToString()) as StoredResult;
+      } catch {
+        return undefined;
+      }
+    },
+    timeoutMs,
+    `the stored result ${resultKey}`,
+  );
+}
+
 afterEach(async () => {
   // a failed test must not leave a pipeline running
   for (const s of running.splice(0)) {
@@ -103,8 +127,9 @@ afterEach(async () => {
 });
 
 describe('npm start (embedded S3 server)', () => {
-  it('classifies the samples, then a later upload, and stops cleanly on Ctrl-C', async () => {
+  it('classifies the samples, then later uploads (one a 17 MB photo sent multipart), and stops cleanly on Ctrl-C', async () => {
     const t0 = performance.now();
+    const bigPhoto = bigJpeg('kite.jpg');
     const s = npmStart({ S3_PORT: String(await freePort()), CLASSIFY_PORT: String(await freePort()) });
     await waitForTable(s, 180_000);
     const firstTableMs = Math.round(performance.now() - t0);
@@ -137,22 +162,24 @@ describe('npm start (embedded S3 server)', () => {
       const photo = await readFile(sharedPath('images/kite.jpg'));
       const key = 'later/kite again.jpeg';
       await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: key, Body: photo, ContentType: 'image/jpeg' }));
-      const resultKey = `results/${key}/etag-${createHash('md5').update(photo).digest('hex')}.json`;
-      const stored = await until(
-        async () => {
-          try {
-            const got = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: resultKey }));
-            return JSON.parse(await got.Body!.transformToString()) as { object: { key: string }; top: { label: string } };
-          } catch {
-            return undefined;
-          }
-        },
-        30_000,
-        `the stored result ${resultKey}`,
-      );
+      const stored = await storedResult(s3, key, createHash('md5').update(photo).digest('hex'), 30_000);
       expect(stored.object.key).toBe(key);
       expect(firstName(stored.top.label)).toBe(expected.get('kite.jpg'));
       await until(() => s.output().includes('later/kite again.jpeg'), 10_000, 'the new row');
+
+      // a camera-sized photo: above 8 MB the AWS CLI and the SDKs' managed upload go multipart
+      const big = await bigPhoto;
+      expect(big.length).toBeGreaterThan(16 * 1024 * 1024);
+      const bigKey = 'camera/IMG_0002.jpg';
+      const parts = new Set<number>();
+      const upload = new Upload({ client: s3, params: { Bucket: 'photos', Key: bigKey, Body: big, ContentType: 'image/jpeg' } });
+      upload.on('httpUploadProgress', (p) => p.part !== undefined && parts.add(p.part));
+      const done = await upload.done();
+      expect(parts.size).toBeGreaterThanOrEqual(3);
+      expect(done.ETag).toMatch(new RegExp(`^"[0-9a-f]{32}-${parts.size}"$`));
+      const bigStored = await storedResult(s3, bigKey, done.ETag!.slice(1, -1), 60_000);
+      expect(firstName(bigStored.top.label)).toBe(expected.get('kite.jpg'));
+      await until(() => s.output().includes(bigKey), 10_000, 'the row of the multipart upload');
     } finally {
       s3.destroy();
     }
