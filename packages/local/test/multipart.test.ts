@@ -9,6 +9,7 @@ import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -16,6 +17,7 @@ import {
   ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
+  UploadPartCopyCommand,
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -128,6 +130,28 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       expect(again.ETag).toBe(done.ETag);
     });
 
+    it('lists uploads in pages (key and upload-id markers) and by folder (delimiter)', async () => {
+      const started: Array<[string, string]> = [];
+      for (const key of ['pages/b.bin', 'pages/a.bin', 'pages/a.bin', 'pages/sub/c.bin']) {
+        const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+        started.push([key, UploadId!]);
+      }
+      const seen: Array<[string, string]> = [];
+      let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+      for (let page = 0; page < 5; page++) {
+        const out = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'pages/', MaxUploads: 2, ...markers }));
+        seen.push(...(out.Uploads ?? []).map((u): [string, string] => [u.Key!, u.UploadId!]));
+        if (!out.IsTruncated) break;
+        markers = { KeyMarker: out.NextKeyMarker!, UploadIdMarker: out.NextUploadIdMarker! };
+      }
+      // by key, then in the order they were started
+      expect(seen).toEqual([started[1], started[2], started[0], started[3]]);
+      const folders = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'pages/', Delimiter: '/' }));
+      expect(folders.Uploads?.map((u) => u.Key)).toEqual(['pages/a.bin', 'pages/a.bin', 'pages/b.bin']);
+      expect(folders.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['pages/sub/']);
+      for (const [Key, UploadId] of started) await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }));
+    });
+
     it('answers a bad part list with S3 error codes, and the upload survives them', async () => {
       const key = 'errors.bin';
       const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
@@ -178,6 +202,34 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       await s3.send(new CompleteMultipartUploadCommand(request));
       const after = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       expect(await after.Body!.transformToString()).toBe('second');
+    });
+
+    it('copies byte ranges of another object as parts (UploadPartCopy, as the AWS CLI copies large objects)', async () => {
+      const source = Buffer.concat([bytes(5 * MiB, 15), bytes(1 * MiB, 16)]);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'copy/source.bin', Body: source }));
+      const key = 'copy/target.bin';
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      const ranges: Array<[number, number]> = [
+        [0, 5 * MiB - 1],
+        [5 * MiB, source.length - 1],
+      ];
+      const parts: CompletedPart[] = [];
+      for (const [i, [first, last]] of ranges.entries()) {
+        const out = await s3.send(
+          new UploadPartCopyCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, CopySource: `${bucket}/copy/source.bin`, CopySourceRange: `bytes=${first}-${last}` }),
+        );
+        expect(out.CopyPartResult?.ETag).toBe(`"${md5(source.subarray(first, last + 1)).toString('hex')}"`);
+        parts.push({ PartNumber: i + 1, ETag: out.CopyPartResult!.ETag! });
+      }
+      const bad = s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 3, CopySource: `${bucket}/copy/source.bin`, CopySourceRange: `bytes=0-${source.length}` }));
+      expect(await error(bad)).toMatchObject({ name: 'InvalidArgument', status: 400 });
+      const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+      expect(done.ETag).toBe(multipartEtag(ranges.map(([first, last]) => source.subarray(first, last + 1))));
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(source)).toBe(true);
+      // CopyObject of a multipart object makes a one-part object, with the plain MD5 ETag
+      const copied = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy/flat.bin', CopySource: `${bucket}/${key}` }));
+      expect(copied.CopyObjectResult?.ETag).toBe(`"${md5(source).toString('hex')}"`);
     });
 
     it('keeps part checksums and gives the COMPOSITE CRC32 of the object (checksum of the part checksums, -N)', async () => {

@@ -15,7 +15,7 @@ import { errors, S3Error } from './errors.js';
 import { decodeToken, encodeToken, listKeys } from './listing.js';
 import { checksumElement, checksumType, MAX_PART_NUMBER, multipartEtag, objectChecksum, parseCompleteRequest, selectParts } from './multipart/complete.js';
 import { listUploads } from './multipart/list.js';
-import { MultipartUploads, type Completion, type Upload } from './multipart/uploads.js';
+import { MultipartUploads, type Completion, type Part, type Upload } from './multipart/uploads.js';
 import { configMatches, validateConfig, type NotificationConfig } from './notifications/config.js';
 import { NotificationDispatcher, type DispatcherOptions } from './notifications/dispatcher.js';
 import { newEventIds, rgwRecord, type ObjectEvent } from './notifications/records.js';
@@ -694,8 +694,8 @@ export class S3Server extends EventEmitter {
     this.objectChanged(res, req, bucket, 'ObjectCreated:Put', meta);
   }
 
-  private async copyObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): Promise<void> {
-    this.requireBucket(bucket);
+  /** The object x-amz-copy-source names, once the x-amz-copy-source-if-* conditions hold. */
+  private copySource(req: IncomingMessage): { srcBucket: string; srcKey: string; src: ObjectMeta } {
     const source = header(req, 'x-amz-copy-source') ?? '';
     const [sourcePath, sourceQuery] = source.split('?', 2) as [string, string | undefined];
     if (sourceQuery && /(^|&)versionId=/.test(sourceQuery) && !/(^|&)versionId=null(&|$)/.test(sourceQuery)) {
@@ -723,7 +723,12 @@ export class S3Server extends EventEmitter {
     if (ius !== undefined && modified > Math.floor(Date.parse(ius) / 1000)) throw errors.preconditionFailed('x-amz-copy-source-If-Unmodified-Since');
     const ims = header(req, 'x-amz-copy-source-if-modified-since');
     if (ims !== undefined && modified <= Math.floor(Date.parse(ims) / 1000)) throw errors.preconditionFailed('x-amz-copy-source-If-Modified-Since');
+    return { srcBucket, srcKey, src };
+  }
 
+  private async copyObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): Promise<void> {
+    this.requireBucket(bucket);
+    const { srcBucket, srcKey, src } = this.copySource(req);
     const replaceMetadata = (header(req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase() === 'REPLACE';
     const replaceTags = (header(req, 'x-amz-tagging-directive') ?? 'COPY').toUpperCase() === 'REPLACE';
     if (srcBucket === bucket && srcKey === key && !replaceMetadata) {
@@ -732,7 +737,9 @@ export class S3Server extends EventEmitter {
       );
     }
     const data = await this.store.read(srcBucket, srcKey);
-    const fresh = this.objectMeta(req, key, data, src.checksum);
+    // the copy is one part: a multipart source's composite checksum becomes one of all the bytes
+    const checksum = src.checksum?.type === 'COMPOSITE' ? { algorithm: src.checksum.algorithm, value: checksumOf(src.checksum.algorithm, data) } : src.checksum;
+    const fresh = this.objectMeta(req, key, data, checksum);
     const meta: ObjectMeta = replaceMetadata
       ? { ...fresh, tags: replaceTags ? fresh.tags : src.tags }
       : { ...fresh, contentType: src.contentType, headers: src.headers, metadata: src.metadata, tags: replaceTags ? fresh.tags : src.tags };
@@ -783,7 +790,7 @@ export class S3Server extends EventEmitter {
     this.requireBucket(bucket);
     switch (req.method) {
       case 'PUT':
-        if (header(req, 'x-amz-copy-source')) throw errors.notImplemented('UploadPartCopy is not supported by the bucket-ml local S3 server; copy objects of up to 1 GiB with CopyObject.');
+        if (header(req, 'x-amz-copy-source')) return this.uploadPartCopy(req, res, t, this.uploads.get(bucket, key, uploadId));
         return this.uploadPart(res, t, this.uploads.get(bucket, key, uploadId), body);
       case 'POST':
         return this.completeMultipartUpload(req, res, bucket, key, uploadId, body.data);
@@ -815,21 +822,58 @@ export class S3Server extends EventEmitter {
     res.end(xml);
   }
 
-  private uploadPart(res: ServerResponse, t: Target, upload: Upload, body: { data: Buffer; checksum?: ObjectMeta['checksum'] }): void {
+  private partNumber(t: Target): number {
     const text = t.query.get('partNumber') ?? '';
     const number = /^\d+$/.test(text) ? Number(text) : NaN;
     if (!(number >= 1 && number <= MAX_PART_NUMBER)) throw errors.invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, 'partNumber', text);
+    return number;
+  }
+
+  /** The copy of another object (or a byte range of it) as a part: how the AWS CLI copies large objects. */
+  private async uploadPartCopy(req: IncomingMessage, res: ServerResponse, t: Target, upload: Upload): Promise<void> {
+    const number = this.partNumber(t);
+    const { srcBucket, srcKey, src } = this.copySource(req);
+    let data = await this.store.read(srcBucket, srcKey);
+    const range = header(req, 'x-amz-copy-source-range');
+    if (range !== undefined) {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(range.trim());
+      if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
+        throw errors.invalidArgument(`Range specified is not valid for source object of size: ${src.size}`, 'x-amz-copy-source-range', range);
+      }
+      data = data.subarray(Number(m[1]), Number(m[2]) + 1);
+    }
+    const part = this.storePart(upload, number, data, undefined);
+    this.sendXml(res, 200, 'CopyPartResult', {
+      LastModified: part.lastModified,
+      ETag: quote(part.etag),
+      ...(part.checksum ? { [checksumElement(part.checksum.algorithm)]: part.checksum.value } : {}),
+    });
+  }
+
+  private uploadPart(res: ServerResponse, t: Target, upload: Upload, body: { data: Buffer; checksum?: ObjectMeta['checksum'] }): void {
+    const part = this.storePart(upload, this.partNumber(t), body.data, body.checksum);
+    const headers: Record<string, string | number> = { etag: quote(part.etag), 'content-length': 0 };
+    if (part.checksum) headers[`x-amz-checksum-${part.checksum.algorithm}`] = part.checksum.value;
+    res.writeHead(200, headers).end();
+  }
+
+  private storePart(upload: Upload, number: number, data: Buffer, sent: ObjectMeta['checksum']): Part {
     const expected = upload.checksum?.algorithm;
-    if (expected && body.checksum && body.checksum.algorithm !== expected) {
-      throw errors.invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${expected}, actual checksum Type: ${body.checksum.algorithm}`);
+    if (expected && sent && sent.algorithm !== expected) {
+      throw errors.invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${expected}, actual checksum Type: ${sent.algorithm}`);
     }
     // an upload created with a checksum algorithm has every part's checksum, sent or not
-    const checksum = body.checksum ?? (expected ? { algorithm: expected, value: checksumOf(expected, body.data) } : undefined);
-    const etag = createHash('md5').update(body.data).digest('hex');
-    this.uploads.putPart(upload, { number, etag, size: body.data.length, data: body.data, lastModified: new Date().toISOString(), ...(checksum ? { checksum } : {}) });
-    const headers: Record<string, string | number> = { etag: quote(etag), 'content-length': 0 };
-    if (checksum) headers[`x-amz-checksum-${checksum.algorithm}`] = checksum.value;
-    res.writeHead(200, headers).end();
+    const checksum = sent ?? (expected ? { algorithm: expected, value: checksumOf(expected, data) } : undefined);
+    const part: Part = {
+      number,
+      etag: createHash('md5').update(data).digest('hex'),
+      size: data.length,
+      data,
+      lastModified: new Date().toISOString(),
+      ...(checksum ? { checksum } : {}),
+    };
+    this.uploads.putPart(upload, part);
+    return part;
   }
 
   private async completeMultipartUpload(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, uploadId: string, data: Buffer): Promise<void> {

@@ -91,9 +91,9 @@ export class MultipartUploads {
     return done && done.bucket === bucket && done.key === key ? done : undefined;
   }
 
-  /** A bucket's uploads in ListMultipartUploads order: by key, then by initiation. */
+  /** A bucket's uploads in ListMultipartUploads order: by key, then by initiation (the map's order; sort is stable). */
   list(bucket: string): Upload[] {
-    return [...this.uploads.values()].filter((u) => u.bucket === bucket).sort((a, b) => compareKeys(a.key, b.key) || a.initiated.localeCompare(b.initiated) || a.id.localeCompare(b.id));
+    return [...this.uploads.values()].filter((u) => u.bucket === bucket).sort((a, b) => compareKeys(a.key, b.key));
   }
 
   /** Forgets every upload of a deleted bucket. */
