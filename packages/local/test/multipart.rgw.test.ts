@@ -5,17 +5,10 @@ import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Server } from '../src/s3-server/index.ts';
 import { rgwAccess, s3For, snsFor, uniqueName } from '../../../test/support/rgw-clients.ts';
-import { startReceiver, startServer, until, type Received } from './helpers.ts';
+import { shape, startReceiver, startServer, until, type Received } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 type Record = { [name: string]: unknown; s3: { object: { [name: string]: unknown; metadata: Array<{ key: string; val: string }> } } };
-
-/** Every path of an object's keys and the JSON type at each path. */
-function shape(value: unknown, prefix = ''): string[] {
-  if (Array.isArray(value)) return [`${prefix}:array`, ...(value.length > 0 ? shape(value[0], `${prefix}[]`) : [])];
-  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => shape(v, prefix ? `${prefix}.${k}` : k));
-  return [`${prefix}:${value === null ? 'null' : typeof value}`];
-}
 
 /** Two parts (S3's minimum 5 MiB, then a short last one) with metadata, completed; returns the ETag and the record pushed. */
 async function multipartUpload(s3: S3Client, bucket: string, receiver: { received: Received[] }): Promise<{ etag: string; record: Record }> {

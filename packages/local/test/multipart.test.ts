@@ -25,7 +25,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Server } from '../src/s3-server/index.ts';
 import { sharedPath } from '../../../test/support/paths.ts';
-import { client, startReceiver, startServer, until } from './helpers.ts';
+import { client, failure, startReceiver, startServer, until } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 const md5 = (data: Uint8Array): Buffer => createHash('md5').update(data).digest();
@@ -42,16 +42,6 @@ const bytes = (size: number, seed: number): Buffer => {
   for (let i = 0; i < size; i += 4096) out.writeUInt32BE((seed * 2654435761 + i) >>> 0, i);
   return out;
 };
-
-async function error(promise: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await promise;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, ...(err.$metadata?.httpStatusCode ? { status: err.$metadata.httpStatusCode } : {}) };
-  }
-  throw new Error('expected the request to fail');
-}
 
 for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
   describe(`multipart uploads with the AWS SDK (checksums: ${checksums})`, () => {
@@ -123,7 +113,7 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       expect(head).toMatchObject({ ContentLength: 5 * MiB + 300_000, ContentType: 'image/jpeg', Metadata: { camera: 'x100' }, ETag: multipartEtag(parts) });
       // the upload is gone; a retried completion (response lost) gets the same answer
-      expect(await error(s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
+      expect(await failure(s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
       const again = await s3.send(
         new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
       );
@@ -163,15 +153,15 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       const [p1, p2] = [await put(1, small[0]!), await put(2, small[1]!)];
       const complete = (Parts: CompletedPart[], id = UploadId) => s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts } }));
 
-      expect(await error(complete([p2, p1]))).toMatchObject({ name: 'InvalidPartOrder', status: 400 });
-      expect(await error(complete([p1, { ...p2, PartNumber: 3 }]))).toMatchObject({ name: 'InvalidPart', status: 400 });
-      expect(await error(complete([p1, { ...p2, ETag: `"${'0'.repeat(32)}"` }]))).toMatchObject({ name: 'InvalidPart', status: 400 });
-      expect(await error(complete([p1, p2]))).toMatchObject({ name: 'EntityTooSmall', status: 400 });
-      expect(await error(complete([]))).toMatchObject({ name: 'MalformedXML', status: 400 });
-      expect(await error(complete([p1], 'no-such-upload'))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
-      expect(await error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 0, Body: 'x' })))).toMatchObject({ name: 'InvalidArgument', status: 400 });
-      expect(await error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 10_001, Body: 'x' })))).toMatchObject({ name: 'InvalidArgument', status: 400 });
-      expect(await error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'other-key', UploadId, PartNumber: 1, Body: 'x' })))).toMatchObject({ name: 'NoSuchUpload' });
+      expect(await failure(complete([p2, p1]))).toMatchObject({ name: 'InvalidPartOrder', status: 400 });
+      expect(await failure(complete([p1, { ...p2, PartNumber: 3 }]))).toMatchObject({ name: 'InvalidPart', status: 400 });
+      expect(await failure(complete([p1, { ...p2, ETag: `"${'0'.repeat(32)}"` }]))).toMatchObject({ name: 'InvalidPart', status: 400 });
+      expect(await failure(complete([p1, p2]))).toMatchObject({ name: 'EntityTooSmall', status: 400 });
+      expect(await failure(complete([]))).toMatchObject({ name: 'MalformedXML', status: 400 });
+      expect(await failure(complete([p1], 'no-such-upload'))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
+      expect(await failure(s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 0, Body: 'x' })))).toMatchObject({ name: 'InvalidArgument', status: 400 });
+      expect(await failure(s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 10_001, Body: 'x' })))).toMatchObject({ name: 'InvalidArgument', status: 400 });
+      expect(await failure(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'other-key', UploadId, PartNumber: 1, Body: 'x' })))).toMatchObject({ name: 'NoSuchUpload' });
 
       // a single part may be small (it is the last); a part sent again replaces the earlier one
       const replaced = await put(1, bytes(10, 8));
@@ -185,9 +175,9 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: bytes(100, 9) }));
       const aborted = await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }));
       expect(aborted.$metadata.httpStatusCode).toBe(204);
-      expect(await error(s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
-      expect(await error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 2, Body: 'x' })))).toMatchObject({ name: 'NoSuchUpload' });
-      expect(await error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toMatchObject({ status: 404 });
+      expect(await failure(s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
+      expect(await failure(s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 2, Body: 'x' })))).toMatchObject({ name: 'NoSuchUpload' });
+      expect(await failure(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toMatchObject({ status: 404 });
     });
 
     it('completes conditionally: If-None-Match: * refuses to overwrite (412) and keeps the upload', async () => {
@@ -196,7 +186,7 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
       const { ETag } = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: 'second' }));
       const request = { Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } };
-      expect(await error(s3.send(new CompleteMultipartUploadCommand({ ...request, IfNoneMatch: '*' })))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+      expect(await failure(s3.send(new CompleteMultipartUploadCommand({ ...request, IfNoneMatch: '*' })))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
       const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       expect(await got.Body!.transformToString()).toBe('first');
       await s3.send(new CompleteMultipartUploadCommand(request));
@@ -222,7 +212,7 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
         parts.push({ PartNumber: i + 1, ETag: out.CopyPartResult!.ETag! });
       }
       const bad = s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 3, CopySource: `${bucket}/copy/source.bin`, CopySourceRange: `bytes=0-${source.length}` }));
-      expect(await error(bad)).toMatchObject({ name: 'InvalidArgument', status: 400 });
+      expect(await failure(bad)).toMatchObject({ name: 'InvalidArgument', status: 400 });
       const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
       expect(done.ETag).toBe(multipartEtag(ranges.map(([first, last]) => source.subarray(first, last + 1))));
       const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -246,7 +236,7 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       const listed = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId }));
       expect(listed.Parts?.map((p) => p.ChecksumCRC32)).toEqual(parts.map(crc32Base64));
       const wrong = completed.map((p, i) => (i === 1 ? { ...p, ChecksumCRC32: crc32Base64(Buffer.from('other')) } : p));
-      expect(await error(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: wrong } })))).toMatchObject({ name: 'InvalidPart' });
+      expect(await failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: wrong } })))).toMatchObject({ name: 'InvalidPart' });
 
       const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: completed } }));
       const composite = `${crc32Base64(Buffer.concat(parts.map((p) => Buffer.from(crc32Base64(p), 'base64'))))}-2`;
