@@ -70,6 +70,11 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       expect(got.ContentType).toBe('application/x-test');
       expect(got.ETag).toBe(multipartEtag(parts));
       expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+      // one part by number, as S3 serves it
+      const part = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'managed/big.bin', PartNumber: 2 }));
+      expect(part).toMatchObject({ PartsCount: 3, ContentLength: parts[1]!.length, ContentRange: `bytes ${5 * MiB}-${10 * MiB - 1}/${body.length}` });
+      expect(Buffer.from(await part.Body!.transformToByteArray()).equals(parts[1]!)).toBe(true);
+      expect(await failure(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'managed/big.bin', PartNumber: 4 })))).toMatchObject({ status: 416 });
       // nothing left in progress
       const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
       expect(listed.Uploads ?? []).toEqual([]);

@@ -612,7 +612,22 @@ export class S3Server extends EventEmitter {
     let end = meta.size - 1;
     const range = req.headers.range;
     const single = range === undefined ? undefined : /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-    if (single && (single[1] !== '' || single[2] !== '')) {
+    const partNumber = t.query.get('partNumber');
+    if (partNumber !== undefined) {
+      // one part of a multipart object, as S3 serves it (a single-PUT object is its own, only, part 1)
+      if (range !== undefined) throw errors.invalidRequest('Cannot specify both Range header and partNumber query parameter');
+      const sizes = meta.parts ?? [meta.size];
+      const n = Number(partNumber);
+      if (!/^\d+$/.test(partNumber) || n < 1 || n > MAX_PART_NUMBER) throw errors.invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, 'partNumber', partNumber);
+      if (n > sizes.length) throw new S3Error('InvalidPartNumber', 416, 'The requested partnumber is not satisfiable', { PartNumberRequested: partNumber, ActualPartCount: String(sizes.length) });
+      if (meta.parts) {
+        start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0);
+        end = start + sizes[n - 1]! - 1;
+        status = 206;
+        headers['content-range'] = `bytes ${start}-${end}/${meta.size}`;
+        headers['x-amz-mp-parts-count'] = sizes.length;
+      }
+    } else if (single && (single[1] !== '' || single[2] !== '')) {
       if (meta.size === 0) throw errors.invalidRange(0);
       if (single[1] === '') {
         const suffix = Number(single[2]);
