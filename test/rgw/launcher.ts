@@ -25,6 +25,10 @@ export interface Rgw {
   stop(): Promise<void>;
   /** restart only radosgw (un-wedges persistent notification queues); only for a cluster started here */
   restartGateway?(): Promise<void>;
+  /** kill only radosgw (S3 refuses connections until startGateway); only for a cluster started here */
+  stopGateway?(): Promise<void>;
+  /** start radosgw again after stopGateway, waiting until it serves S3 */
+  startGateway?(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -356,7 +360,7 @@ async function startGateway(dir: string, env: NodeJS.ProcessEnv, port: number): 
   await waitFor(`radosgw on 127.0.0.1:${port}`, () => answers200(port), 120_000, rgwDead);
 }
 
-async function bringUp(dir: string, rgwPort: number, log: (l: string) => void): Promise<Omit<Rgw, 'stop' | 'restartGateway' | 'bringUpMs'>> {
+async function bringUp(dir: string, rgwPort: number, log: (l: string) => void): Promise<Omit<Rgw, 'stop' | 'restartGateway' | 'stopGateway' | 'startGateway' | 'bringUpMs'>> {
   const t0 = performance.now();
   const step = (m: string) => log(`[${((performance.now() - t0) / 1000).toFixed(2)}s] ${m}`);
   const monPort = await freePort();
@@ -448,6 +452,15 @@ export async function startRgw(opts: StartOptions = {}): Promise<Rgw> {
       const conf = join(dir, 'ceph.conf');
       const env = { ...process.env, CEPH_CONF: conf };
       let stopped = false;
+      const stopRadosgw = async (): Promise<void> => {
+        if (stopped) throw new Error('cluster already stopped');
+        await waitGone(killDaemons(dir, ['client.rgw.a']));
+      };
+      const startRadosgw = async (): Promise<void> => {
+        if (stopped) throw new Error('cluster already stopped');
+        await breakQueueLocks(env, conf, log);
+        await startGateway(dir, env, port);
+      };
       return {
         ...info,
         bringUpMs,
@@ -458,13 +471,13 @@ export async function startRgw(opts: StartOptions = {}): Promise<Rgw> {
           live.delete(dir);
           await rm(dir, { recursive: true, force: true });
         },
-        async restartGateway() {
-          if (stopped) throw new Error('cluster already stopped');
-          await waitGone(killDaemons(dir, ['client.rgw.a']));
-          await breakQueueLocks(env, conf, log);
-          await startGateway(dir, env, port);
+        restartGateway: async () => {
+          await stopRadosgw();
+          await startRadosgw();
           log('radosgw restarted');
         },
+        stopGateway: stopRadosgw,
+        startGateway: startRadosgw,
       };
     } catch (e) {
       const tails = await logTails(dir);
