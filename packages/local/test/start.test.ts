@@ -208,6 +208,56 @@ describe('npm start (embedded S3 server)', () => {
   }, 240_000);
 });
 
+describe('npm start with PIPELINE=broker (the cluster\'s eventing stood in)', () => {
+  it('routes uploads through the CephSource adapter and the Broker: results replied, low confidence to review, a permanent failure dead-lettered, multipart by its own Trigger', async () => {
+    const bigPhoto = bigJpeg('kite.jpg');
+    const s = npmStart({ PIPELINE: 'broker', S3_PORT: '0', CLASSIFY_PORT: '0' });
+    await waitForTable(s, 180_000);
+    const out = s.output();
+    const expected = expectedTop1();
+    expect(out).toMatch(new RegExp(`${expected.size} of ${expected.size} images classified`));
+    expect(out).toMatch(/Broker stand-in ready: CephSource adapter http:\S+ → Broker http:\S+\/bucket-ml\/bucket-ml → Triggers of knative\/overlays\/cephsource/);
+    // every sample went RGW push → adapter → Broker → classify once; each result event was replied into
+    // the Broker, and exactly the low-confidence ones reached review
+    const rows = out.split('\n').filter((l) => [...expected.keys()].some((image) => l.trimStart().startsWith(`${image} `)));
+    const low = rows.filter((l) => l.includes('low confidence')).length;
+    expect(low).toBeGreaterThan(0);
+    expect(low).toBeLessThan(expected.size);
+    const n = expected.size;
+    expect(out).toContain(`Broker: ${n} notification events → ${n} deliveries to classify (0 retried) → ${n} result events replied → ${low} to review (low confidence), 0 dead-lettered`);
+
+    const s3 = new S3Client({
+      endpoint: printed(out, 'S3 endpoint'),
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: printed(out, 'Access key'), secretAccessKey: printed(out, 'Secret key') },
+    });
+    try {
+      // a permanent failure: tried once (Knative does not retry 4xx other than 404/408/409/429), then dead-lettered
+      await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'notes.jpg', Body: 'a text file named .jpg\n' }));
+      await until(() => /notes\.jpg: dead-lettered after 1 attempt \(HTTP 4\d\d\) → dead-letters/.test(s.output()), 30_000, 'the dead letter of notes.jpg');
+      // a camera-sized photo, sent multipart: RGW's CompleteMultipartUpload event has its own Trigger
+      const done = await new Upload({ client: s3, params: { Bucket: 'photos', Key: 'camera/IMG_0003.jpg', Body: await bigPhoto, ContentType: 'image/jpeg' } }).done();
+      expect(done.ETag).toMatch(/-\d+"$/);
+      const stored = await storedResult(s3, 'camera/IMG_0003.jpg', done.ETag!.slice(1, -1), 60_000);
+      expect(firstName(stored.top.label)).toBe(expected.get('kite.jpg'));
+      const logFile = /Log: (\S+)/.exec(out)![1]!;
+      // the Broker records the attempt once classify's answer is in, a moment after the result is stored
+      const attempt = /\[broker\] classify-complete-multipart-upload com\.amazonaws\.ObjectCreated:CompleteMultipartUpload camera\/IMG_0003\.jpg attempt 1: 200 → ok/;
+      await until(async () => attempt.test(await readFile(logFile, 'utf8')), 10_000, 'the Broker attempt on Trigger classify-complete-multipart-upload');
+    } finally {
+      s3.destroy();
+    }
+
+    const classifyPid = Number(/classify ready on \S+ \(pid (\d+)/.exec(out)?.[1]);
+    const tree = descendants(s.child.pid!);
+    process.kill(-s.child.pid!, 'SIGINT');
+    expect(await s.exited, s.output()).toEqual({ code: 0, signal: null });
+    await until(() => !alive(classifyPid), 2000, 'classify to be gone').catch(() => undefined);
+    expect(tree.filter(alive), 'processes left behind').toEqual([]);
+  }, 240_000);
+});
+
 describe('npm start against a real Ceph RGW', () => {
   it('configures the notification with configure-notify, classifies the samples in the RGW bucket, and stops cleanly', async () => {
     const rgw = rgwAccess();
