@@ -95,7 +95,7 @@ export const URLS: readonly string[] = ROUTES.map((r) => `${r.method} ${r.patter
 
 /** Unmatched paths are answered in the shape of the protocol their prefix belongs to. */
 function protocolOf(segments: readonly string[] | undefined): Protocol {
-  const first = segments?.[0];
+  const first = segments?.[0]?.toLowerCase();
   if (first === 'v2') return 'open-inference';
   if (first === 'api' || first === 'predict') return 'seldon';
   return 'score';
