@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Served } from '../src/served.js';
 import type { HttpResponse } from '../src/vendor/core/index.js';
 import { sklearnPredictions, testData, testJson } from './helpers.js';
-import { call, json, request, sklearnModels, type Body, type SklearnModels } from './in-process.js';
+import { call, request, sklearnModels, type Body, type SklearnModels } from './in-process.js';
 import * as spec from './spec/seldon.js';
 
 /**
