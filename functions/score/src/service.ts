@@ -80,7 +80,7 @@ export function invoke(served: Served, context: InvocationContext, body: unknown
       const query = parseQuery(context.query ?? {});
       return handleEvent(context.cloudevent, query.model, served);
     }
-    return dispatch({ method: context.method, path: context.path ?? '/', query: context.query ?? {}, contentType: context.contentType }, body, served);
+    return dispatch({ method: context.method, path: context.path ?? '/', query: context.query ?? {}, contentType: context.contentType, headers: context.headers }, body, served);
   } catch (error) {
     // Anything unexpected is logged and answered as a retryable 500 without internals: never a crash.
     return errorResponse(error, served.log);

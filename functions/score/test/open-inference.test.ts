@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Served } from '../src/served.js';
 import type { HttpResponse } from '../src/vendor/core/index.js';
 import { sklearnPredictions, testData, testJson } from './helpers.js';
-import { json, request, sklearnModels, type Body, type SklearnModels } from './in-process.js';
+import { call, json, request, sklearnModels, type Body, type SklearnModels } from './in-process.js';
 import * as spec from './spec/open-inference.js';
 
 /**
@@ -231,5 +231,85 @@ describe('URLs under /v2 that do not exist', () => {
     expect(wrong.headers['allow']).toBe('POST');
     // Paths are case-sensitive ("All strings in all contexts are case-sensitive").
     expectError(send('GET', '/V2/health/live'), 404, /no such URL/);
+  });
+});
+
+describe("Triton's binary tensor data extension (server docs/protocol/extension_binary_data.md)", () => {
+  /** A request as Triton's HTTP client sends it: JSON header, then each binary input's bytes. */
+  function binary(json: unknown, ...tensors: Buffer[]): HttpResponse {
+    const header = Buffer.from(JSON.stringify(json));
+    return call(
+      served,
+      { method: 'POST', path: '/v2/models/lda/infer', query: {}, contentType: 'application/octet-stream', headers: { 'inference-header-content-length': String(header.length) } },
+      Buffer.concat([header, ...tensors]),
+    );
+  }
+  const le = (values: number[], size: number, write: (b: Buffer, v: number, at: number) => void): Buffer => {
+    const b = Buffer.alloc(values.length * size);
+    values.forEach((v, i) => write(b, v, i * size));
+    return b;
+  };
+  const input = (datatype: string, bytes: Buffer, shape = [2, 160]) => ({ name: 'input-0', shape, datatype, parameters: { binary_data_size: bytes.length } });
+  const rows = [30, 31];
+  const flat = () => rows.flatMap((i) => values(i));
+
+  it('reads FP32, FP64 and INT64 inputs as the same tensors sent as JSON', () => {
+    const f32 = le(flat(), 4, (b, v, at) => b.writeFloatLE(v, at));
+    expect(json(binary({ inputs: [input('FP32', f32)] }, f32)).outputs).toEqual(json(infer('lda', { inputs: [tensor(rows, 'FP32')] })).outputs);
+    const f64 = le(flat(), 8, (b, v, at) => b.writeDoubleLE(v, at));
+    expect(json(binary({ id: 'b', inputs: [input('FP64', f64)] }, f64))).toEqual(json(infer('lda', { id: 'b', inputs: [tensor(rows)] })));
+    const ints = flat().map((v) => Math.round(v * 100));
+    const i64 = le(ints, 8, (b, v, at) => b.writeBigInt64LE(BigInt(v), at));
+    expect(json(binary({ inputs: [input('INT64', i64)] }, i64)).outputs).toEqual(json(infer('lda', { inputs: [{ ...tensor(rows), data: ints }] })).outputs);
+  });
+
+  it('reads BOOL as one byte, FP16 as half precision, BYTES as length-prefixed strings', () => {
+    const bits = features().map((_, i) => i % 2);
+    const asJson = json(infer('lda', { inputs: [{ name: 'x', shape: [1, 160], datatype: 'FP64', data: bits }] })).outputs;
+    expect(json(binary({ inputs: [input('BOOL', Buffer.from(bits), [1, 160])] }, Buffer.from(bits))).outputs).toEqual(asJson);
+    // 0x3c00 is 1.0 and 0x0000 is 0.0 in IEEE 754 half precision.
+    const f16 = le(bits.map((b) => (b ? 0x3c00 : 0)), 2, (b, v, at) => b.writeUInt16LE(v, at));
+    expect(json(binary({ inputs: [input('FP16', f16, [1, 160])] }, f16)).outputs).toEqual(asJson);
+    const strings = Buffer.concat(bits.map((b) => Buffer.concat([le([1], 4, (buf, v, at) => buf.writeUInt32LE(v, at)), Buffer.from(String(b))])));
+    expect(json(binary({ inputs: [input('BYTES', strings, [1, 160])] }, strings)).outputs).toEqual(asJson);
+  });
+
+  it('returns the outputs asked for with binary_data (or all, with binary_data_output) after the JSON', () => {
+    const f64 = le(flat(), 8, (b, v, at) => b.writeDoubleLE(v, at));
+    const reference = json(infer('lda', { inputs: [tensor(rows)] })).outputs;
+    for (const request of [
+      { inputs: [input('FP64', f64)], outputs: [{ name: 'predict', parameters: { binary_data: true } }, { name: 'predict_proba', parameters: { binary_data: true } }] },
+      { parameters: { binary_data_output: true }, inputs: [input('FP64', f64)] },
+    ]) {
+      const res = binary(request, f64);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/octet-stream');
+      const body = res.body as Buffer;
+      const headerLength = Number(res.headers['inference-header-content-length']);
+      const header = JSON.parse(body.toString('utf8', 0, headerLength));
+      const [predict, proba] = header.outputs;
+      expect(predict).toMatchObject({ name: 'predict', datatype: 'INT64', shape: [2], parameters: { binary_data_size: 16 } });
+      expect(proba).toMatchObject({ name: 'predict_proba', datatype: 'FP64', shape: [2, 26], parameters: { binary_data_size: 2 * 26 * 8 } });
+      expect(predict.data).toBeUndefined();
+      const at = headerLength;
+      expect([0, 1].map((i) => Number(body.readBigInt64LE(at + i * 8)))).toEqual(reference[0].data);
+      expect(Array.from({ length: 52 }, (_, i) => body.readDoubleLE(at + 16 + i * 8))).toEqual(reference[1].data);
+      expect(body.length).toBe(headerLength + 16 + 52 * 8);
+    }
+  });
+
+  it.each([
+    ['fewer bytes than announced', () => binary({ inputs: [input('FP64', Buffer.alloc(2 * 160 * 8))] }, Buffer.alloc(100)), /announced/],
+    ['bytes after the last input', () => binary({ inputs: [input('FP32', Buffer.alloc(2 * 160 * 4))] }, Buffer.alloc(2 * 160 * 4), Buffer.alloc(3)), /after the last binary input/],
+    ['a size that is not whole elements', () => binary({ inputs: [input('FP32', Buffer.alloc(6), [1, 2])] }, Buffer.alloc(6)), /whole number of FP32/],
+    ['a cut-off BYTES element', () => binary({ inputs: [input('BYTES', Buffer.from([5, 0, 0, 0, 49]), [1, 1])] }, Buffer.from([5, 0, 0, 0, 49])), /runs past/],
+    [
+      'a header length past the body',
+      () =>
+        call(served, { method: 'POST', path: '/v2/models/lda/infer', query: {}, contentType: 'application/octet-stream', headers: { 'inference-header-content-length': '99999' } }, Buffer.from('{}')),
+      /not a length within/,
+    ],
+  ] as const)('refuses %s with 400 {"error"}', (_, send, message) => {
+    expectError(send(), 400, message);
   });
 });

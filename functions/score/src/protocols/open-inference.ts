@@ -19,7 +19,8 @@ export const OUTPUTS = ['predict', 'predict_proba'] as const;
 export const INPUT_NAME = 'input-0';
 
 // The spec's $parameters are an object of string/number/boolean; clients put richer values there too
-// (MLServer's content_type, Triton's binary_data), so any value is accepted and none changes the answer.
+// (MLServer's content_type), so any value is accepted; only Triton's binary_data* ones (oip-binary.ts)
+// change how tensors travel, never the answer.
 const parameters = z.record(z.string(), z.unknown()).optional();
 
 const requestSchema = z.object({
@@ -157,7 +158,7 @@ export function modelMetadata(loaded: LoadedModel): Record<string, unknown> {
 
 /** Server metadata ($metadata_server_response). */
 export function serverMetadata(): Record<string, unknown> {
-  return { name: SERVER_NAME, version: SERVER_VERSION, extensions: ['seldon-v1', 'feature-rows', 'classic-operations'] };
+  return { name: SERVER_NAME, version: SERVER_VERSION, extensions: ['binary_tensor_data', 'seldon-v1', 'feature-rows', 'classic-operations'] };
 }
 
 // Health: 200 means true (required_api.md "Health"); the bodies are those of inference_rest.md.

@@ -5,6 +5,7 @@ import type { Served } from '../served.js';
 import { badRequest, FunctionError, jsonResponse, type HttpResponse } from '../vendor/core/index.js';
 import { line, prediction, score } from './classic.js';
 import { answerIn, type Protocol } from './failures.js';
+import { binaryOutputs, binaryRequest, HEADER_LENGTH, withBinaryOutputs } from './oip-binary.js';
 import { rowsPredict } from './feature-rows.js';
 import {
   isInferenceRequest,
@@ -32,6 +33,8 @@ export interface RequestInfo {
   path: string;
   query: Record<string, unknown>;
   contentType: string | undefined;
+  /** Request headers, lower-case names (as Node gives them). */
+  headers?: Record<string, unknown>;
 }
 
 interface Call {
@@ -40,6 +43,7 @@ interface Call {
   rawQuery: Record<string, unknown>;
   body: unknown;
   contentType: string | undefined;
+  headers: Record<string, unknown>;
   served: Served;
 }
 
@@ -60,6 +64,11 @@ const route = (method: Route['method'], pattern: string, protocol: Protocol, sum
 });
 
 const v2Model = (c: Call) => modelAt(c.served, c.params['model']!, c.params['version']);
+const infer = (c: Call): HttpResponse => {
+  const headerLength = c.headers[HEADER_LENGTH];
+  const request = typeof headerLength === 'string' ? binaryRequest(c.body, headerLength) : decodeBody(c.body, c.contentType);
+  return withBinaryOutputs(v2Infer(request, c.served, v2Model(c)), binaryOutputs(request));
+};
 const seldon = (c: Call): HttpResponse => {
   const message = formMessage(c.body, c.rawQuery) ?? decodeBody(c.body, c.contentType);
   return seldonPredict(message, c.served, c.served.one(c.query.model));
@@ -77,10 +86,8 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/v2/models/{model}/versions/{version}', 'open-inference', 'OIP model metadata', (c) => jsonResponse(200, modelMetadata(v2Model(c)))),
   route('GET', '/v2/models/{model}/ready', 'open-inference', 'OIP model ready', (c) => modelReady(v2Model(c))),
   route('GET', '/v2/models/{model}/versions/{version}/ready', 'open-inference', 'OIP model ready', (c) => modelReady(v2Model(c))),
-  route('POST', '/v2/models/{model}/infer', 'open-inference', 'OIP inference', (c) => v2Infer(decodeBody(c.body, c.contentType), c.served, v2Model(c))),
-  route('POST', '/v2/models/{model}/versions/{version}/infer', 'open-inference', 'OIP inference', (c) =>
-    v2Infer(decodeBody(c.body, c.contentType), c.served, v2Model(c)),
-  ),
+  route('POST', '/v2/models/{model}/infer', 'open-inference', 'OIP inference (JSON or binary tensor data)', infer),
+  route('POST', '/v2/models/{model}/versions/{version}/infer', 'open-inference', 'OIP inference (JSON or binary tensor data)', infer),
   route('POST', '/api/v1.0/predictions', 'seldon', 'Seldon v1 prediction (?model=NAME or the default model)', seldon),
   route('POST', '/predict', 'seldon', 'Seldon v1 microservice prediction', seldon),
   // seldon-core's microservice also answers GET /predict?json={...} (wrapper.py, flask_utils.get_request).
@@ -123,7 +130,7 @@ export function dispatch(request: RequestInfo, body: unknown, served: Served): H
   }
   const { r, params } = hit;
   return answerIn(r.protocol, served.log, () =>
-    r.run({ params, query: parseQuery(request.query), rawQuery: request.query, body, contentType: request.contentType, served }),
+    r.run({ params, query: parseQuery(request.query), rawQuery: request.query, body, contentType: request.contentType, headers: request.headers ?? {}, served }),
   );
 }
 
