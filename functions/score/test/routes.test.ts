@@ -93,5 +93,7 @@ describe('a path that does not exist', () => {
     expect(res.headers['allow']).toBe('GET');
     expect(json(res).error.code).toBe('method_not_allowed');
     expect(request(served, 'PUT', '/').headers['allow']).toBe('GET, POST');
+    // HEAD is answered as GET (the runtime's fastify drops the body).
+    expect(request(served, 'HEAD', '/v2/health/ready').statusCode).toBe(200);
   });
 });

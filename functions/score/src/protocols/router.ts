@@ -114,7 +114,9 @@ export function dispatch(request: RequestInfo, body: unknown, served: Served): H
     const params = r.pattern.match(segments);
     return params ? [{ r, params }] : [];
   });
-  const hit = matches.find((m) => m.r.method === request.method);
+  // HEAD is GET without the body (fastify, under the runtime, drops it).
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  const hit = matches.find((m) => m.r.method === method);
   if (!hit) {
     const protocol = protocolOf(segments);
     if (matches.length) {
