@@ -4,7 +4,7 @@ import { compilePattern, splitPath, type Params, type PathPattern } from '../rou
 import type { Served } from '../served.js';
 import { badRequest, FunctionError, jsonResponse, type HttpResponse } from '../vendor/core/index.js';
 import { line, prediction, score } from './classic.js';
-import { answerIn, type Protocol } from './failures.js';
+import { answerIn, failure, type Protocol } from './failures.js';
 import { binaryOutputs, binaryRequest, HEADER_LENGTH, withBinaryOutputs } from './oip-binary.js';
 import { rowsPredict } from './feature-rows.js';
 import {
@@ -121,14 +121,11 @@ export function dispatch(request: RequestInfo, body: unknown, served: Served): H
     const protocol = protocolOf(segments);
     if (matches.length) {
       const allow = [...new Set(matches.map((m) => m.r.method))].join(', ');
-      const response = answerIn(protocol, served.log, () => {
-        throw new FunctionError(405, 'method_not_allowed', `${request.method} ${request.path} is not supported: use ${allow}`);
-      });
+      const response = failure(protocol, new FunctionError(405, 'method_not_allowed', `${request.method} ${request.path} is not supported: use ${allow}`), served.log);
       return { ...response, headers: { ...response.headers, allow } };
     }
-    return answerIn(protocol, served.log, () => {
-      throw new FunctionError(404, 'not_found', `no such URL: ${request.method} ${request.path}. This function serves ${URLS.join(', ')}`, { urls: URLS });
-    });
+    const notFound = new FunctionError(404, 'not_found', `no such URL: ${request.method} ${request.path}. This function serves ${URLS.join(', ')}`, { urls: URLS });
+    return failure(protocol, notFound, served.log);
   }
   const { r, params } = hit;
   return answerIn(r.protocol, served.log, () =>
@@ -179,9 +176,7 @@ export function routeBody(body: unknown, contentType: string | undefined, model:
   try {
     decoded = decodeBody(body, contentType);
   } catch (error) {
-    return answerIn('score', served.log, () => {
-      throw error;
-    });
+    return failure('score', error, served.log);
   }
   if (typeof decoded === 'object' && decoded !== null && !Array.isArray(decoded)) {
     const obj = decoded as Record<string, unknown>;
