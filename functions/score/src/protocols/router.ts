@@ -97,8 +97,9 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/score', 'score', "every model's accuracy on the dataset (as ?score)", (c) => score(c.served, c.query.model)),
 ];
 
-/** `METHOD /pattern` of every route, as listed by GET / and by 404s. */
+/** `METHOD /pattern` of every route, as listed by GET / (with what each answers) and by 404s. */
 export const URLS: readonly string[] = ROUTES.map((r) => `${r.method} ${r.pattern.pattern}`);
+const URL_SUMMARIES: Readonly<Record<string, string>> = Object.fromEntries(ROUTES.map((r, i) => [URLS[i]!, r.summary]));
 
 /** Unmatched paths are answered in the shape of the protocol their prefix belongs to. */
 function protocolOf(segments: readonly string[] | undefined): Protocol {
@@ -164,7 +165,7 @@ function rootGet(c: Call): HttpResponse {
     case 'score':
       return score(served, query.model);
     default:
-      if (query.model === undefined) return jsonResponse(200, describeService(served, URLS));
+      if (query.model === undefined) return jsonResponse(200, describeService(served, URL_SUMMARIES));
       // GET /?model=NAME is OIP model metadata, as it was before the function had /v2 URLs.
       return answerIn('open-inference', served.log, () => jsonResponse(200, modelMetadata(served.named(query.model!))));
   }

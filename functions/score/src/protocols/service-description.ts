@@ -3,9 +3,9 @@ import { serverMetadata } from './open-inference.js';
 
 /**
  * What GET / answers: the OIP server metadata (name, version, extensions), the served models, the
- * default model, the dataset, and every URL the function serves.
+ * default model, the dataset, and every URL the function serves with what it answers.
  */
-export function describeService(served: Served, urls: readonly string[]): Record<string, unknown> {
+export function describeService(served: Served, urls: Readonly<Record<string, string>>): Record<string, unknown> {
   return {
     ...serverMetadata(),
     models: served.models.map((m) => ({
@@ -19,6 +19,6 @@ export function describeService(served: Served, urls: readonly string[]): Record
     })),
     default_model: served.options.defaultModel ?? (served.models.length === 1 ? served.models[0]!.model.name : null),
     dataset: served.dataset ? { source: served.dataset.source, rows: served.dataset.table.rows.length } : null,
-    urls: [...urls],
+    urls: { ...urls },
   };
 }
