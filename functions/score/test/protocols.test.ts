@@ -259,6 +259,12 @@ describe('CloudEvents', () => {
     expect(Object.keys(ce.data.rows[0].predictions)).toEqual(['mlp']);
   });
 
+  it('answers a CloudEvent naming a model that is not served with 422, which Knative does not retry (it retries 404)', () => {
+    const out = invoke(served, { method: 'POST', query: {}, cloudevent: event(row(23), { model: 'nope' }) }, undefined) as HttpResponse;
+    expect(out.statusCode).toBe(422);
+    expect((out.body as Body).error.code).toBe('unknown_model');
+  });
+
   it('answers a CloudEvent it cannot serve with a plain 400 (permanent: not retried)', () => {
     const out = invoke(served, { method: 'POST', query: {}, cloudevent: event({ 'Cz/theta': 1 }) }, undefined) as HttpResponse;
     expect(out.statusCode).toBe(400);
