@@ -46,7 +46,7 @@ export async function benchScore(): Promise<void> {
     // The whole test set is larger than faas-js-runtime's default 1 MiB body limit (func.yaml raises it too).
     const env = { MODEL_URL: `file://${models}/`, DATASET_URL: `file://${testJson}`, DEFAULT_MODEL: 'mlp', FUNC_BODY_LIMIT: String(16 << 20) };
 
-    console.log('score: served by faas-js-runtime (LDA + MLP, scikit-learn weights), over HTTP on loopback');
+    console.log("score: started as npm start starts it (core entry + faas-js-runtime; LDA + MLP, scikit-learn weights), over HTTP on loopback");
     const starts: number[] = [];
     for (let i = 0; i < 3; i++) {
       const fn = await startFunction('score', env);
