@@ -33,6 +33,8 @@ export const classifyEnvSchema = s3EnvSchema.extend({
   ALLOWED_BUCKETS: env.list().default([]),
   MAX_OBJECT_BYTES: env.int(1).default(25 * 1024 * 1024),
   MAX_PIXELS: env.int(1).default(40_000_000),
+  /** Records one request may carry (RGW and CephSource send one); more are refused with 413 before any S3 call. */
+  MAX_RECORDS: env.int(1, 1000).default(10),
   /** Source attribute of result events. */
   EVENT_SOURCE: z.string().default('/bucket-ml/classify'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -3,7 +3,6 @@
  * Lifecycle: init() loads the configuration, the backend and the model once per instance and warms
  * it up before the server listens; handle() turns each delivered event into stored results.
  */
-import type { CloudEvent } from 'cloudevents';
 import { createS3Client, createLogger, describe, errorResponse, healthChecks, jsonResponse, type HttpResponse } from './vendor/core/index.js';
 import { loadClassifyConfig } from './config.js';
 import { fromCloudEvent, fromHttpBody, EXPECTED_SHAPE, type IncomingCloudEvent } from './events/envelope.js';
@@ -11,8 +10,7 @@ import { CLASSIFY_EVENT_TYPES, RESULT_EVENT_TYPE } from './events/types.js';
 import { selectBackend } from './models/backend.js';
 import { ImageClassifier } from './models/classifier.js';
 import { ClassifyPipeline } from './pipeline.js';
-import { respond } from './respond.js';
-import type { ClassificationResult } from './results/document.js';
+import { respond, type Reply } from './respond.js';
 
 /** The part of faas-js-runtime's invocation context classify uses. */
 export interface InvocationContext {
@@ -83,7 +81,7 @@ export async function init(): Promise<void> {
   }
 }
 
-export async function handle(context: InvocationContext, body?: unknown): Promise<HttpResponse | CloudEvent<ClassificationResult>> {
+export async function handle(context: InvocationContext, body?: unknown): Promise<Reply> {
   try {
     if (!instance) return jsonResponse(503, { error: { code: 'not_ready', message: notReady ?? 'not ready', retryable: true } });
     if (!context.cloudevent && context.method === 'GET') return describeService(instance);
@@ -91,7 +89,7 @@ export async function handle(context: InvocationContext, body?: unknown): Promis
     const outcomes = await instance.pipeline.process(envelope);
     for (const o of outcomes) {
       if (o.status === 'ignored') log.info('ignored', { bucket: o.object.bucket, key: o.object.key, reason: o.reason });
-      if (o.status === 'duplicate') log.info('duplicate delivery', { bucket: o.object.bucket, key: o.object.key, resultKey: o.resultKey });
+      if (o.status === 'duplicate') log.info('duplicate delivery', { bucket: o.object.bucket, key: o.object.key, resultKey: o.result.resultKey });
       if (o.status === 'failed') {
         const level = o.error.retryable ? 'warn' : 'info';
         log[level]('not classified', { bucket: o.object.bucket, key: o.object.key, status: o.error.status, code: o.error.code, reason: o.error.message });

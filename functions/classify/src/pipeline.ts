@@ -1,20 +1,18 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { FunctionError, type Logger } from './vendor/core/index.js';
 import type { ClassifyConfig } from './config.js';
-import type { Envelope } from './events/envelope.js';
+import { checkRecordCount, type Envelope } from './events/envelope.js';
 import type { ObjectEvent } from './events/record.js';
 import { isObjectCreated } from './events/types.js';
 import { decodeImage } from './images/decode.js';
 import type { ImageClassifier } from './models/classifier.js';
-import type { ClassificationResult } from './results/document.js';
+import { parseStoredResult, type ClassificationResult } from './results/document.js';
 import { isResultKey, resultKey, versionTag } from './results/naming.js';
-import { fetchObject, objectExists, putJsonIfAbsent } from './storage/objects.js';
+import { fetchObject, putJsonIfAbsent, readTextIfPresent } from './storage/objects.js';
 
-export type Outcome =
-  | { status: 'classified'; object: ObjectRef; result: ClassificationResult }
-  | { status: 'duplicate'; object: ObjectRef; resultKey: string }
-  | { status: 'ignored'; object: ObjectRef; reason: string }
-  | { status: 'failed'; object: ObjectRef; error: FunctionError };
+/** The object has a result now: this delivery produced it, or an earlier one did (`result` is the stored one). */
+export type Done = { status: 'classified' | 'duplicate'; object: ObjectRef; result: ClassificationResult };
+export type Outcome = Done | { status: 'ignored'; object: ObjectRef; reason: string } | { status: 'failed'; object: ObjectRef; error: FunctionError };
 
 export interface ObjectRef {
   bucket: string;
@@ -32,12 +30,16 @@ export interface PipelineDeps {
 
 /** Event records → stored, de-duplicated classification results. One instance per process. */
 export class ClassifyPipeline {
-  /** Result keys being produced right now: a duplicate arriving meanwhile waits instead of redoing the work. */
-  private readonly inFlight = new Map<string, Promise<Outcome>>();
+  /**
+   * Result keys being produced right now: a duplicate arriving meanwhile waits for the first and shares
+   * its end, the stored result or the same failure (a transient one must be retried, not acknowledged).
+   */
+  private readonly inFlight = new Map<string, Promise<Done>>();
 
   constructor(private readonly deps: PipelineDeps) {}
 
   async process(envelope: Envelope): Promise<Outcome[]> {
+    checkRecordCount(envelope, this.deps.config.MAX_RECORDS);
     const outcomes: Outcome[] = [];
     // Sequential on purpose: inference is CPU-bound, so parallel records would only interleave.
     for (const record of envelope.records) outcomes.push(await this.processRecord(record, envelope));
@@ -54,10 +56,7 @@ export class ClassifyPipeline {
       if (!tag) return await this.classify(event, envelope, object);
       const key = resultKey(this.deps.config.RESULTS_PREFIX, event.key, tag);
       const running = this.inFlight.get(key);
-      if (running) {
-        await running.catch(() => undefined);
-        return { status: 'duplicate', object, resultKey: key };
-      }
+      if (running) return { status: 'duplicate', object, result: (await running).result };
       const work = this.classifyOnce(event, envelope, object, key);
       this.inFlight.set(key, work);
       try {
@@ -90,16 +89,22 @@ export class ClassifyPipeline {
     }
   }
 
-  private async classifyOnce(event: ObjectEvent, envelope: Envelope, object: ObjectRef, key: string): Promise<Outcome> {
-    if (await objectExists(this.deps.s3, this.resultsBucket(event), key)) return { status: 'duplicate', object, resultKey: key };
+  private async classifyOnce(event: ObjectEvent, envelope: Envelope, object: ObjectRef, key: string): Promise<Done> {
+    const stored = await this.storedResult(this.resultsBucket(event), key);
+    if (stored) return { status: 'duplicate', object, result: stored };
     return this.classify(event, envelope, object);
+  }
+
+  private async storedResult(bucket: string, key: string): Promise<ClassificationResult | undefined> {
+    const text = await readTextIfPresent(this.deps.s3, bucket, key);
+    return text === undefined ? undefined : parseStoredResult(text, `s3://${bucket}/${key}`);
   }
 
   private resultsBucket(event: ObjectEvent): string {
     return this.deps.config.RESULTS_BUCKET ?? event.bucket;
   }
 
-  private async classify(event: ObjectEvent, envelope: Envelope, object: ObjectRef): Promise<Outcome> {
+  private async classify(event: ObjectEvent, envelope: Envelope, object: ObjectRef): Promise<Done> {
     const { s3, classifier, config, backend, log } = this.deps;
     const t0 = performance.now();
     const fetched = await fetchObject(
@@ -107,6 +112,11 @@ export class ClassifyPipeline {
       { bucket: event.bucket, key: event.key, ...(event.versionId ? { versionId: event.versionId } : {}), ...(event.eTag ? { eTag: event.eTag } : {}) },
       config.MAX_OBJECT_BYTES,
     );
+    const versionId = event.versionId ?? fetched.versionId;
+    const eTag = event.eTag ?? fetched.eTag;
+    const tag = versionTag({ ...(versionId ? { versionId } : {}), ...(eTag ? { eTag } : {}) });
+    // Without either the result cannot be named; a store (or a proxy) that drops them does so every time.
+    if (!tag) throw new FunctionError(422, 'no_version', 'the object store returned neither a version id nor an ETag, so the result cannot be named');
     const t1 = performance.now();
     const spec = classifier.spec;
     const image = await decodeImage(fetched.bytes, {
@@ -121,10 +131,6 @@ export class ClassifyPipeline {
     const top = predictions[0];
     if (!top) throw new Error('the model returned no classes');
 
-    const versionId = event.versionId ?? fetched.versionId;
-    const eTag = event.eTag ?? fetched.eTag;
-    const tag = versionTag({ ...(versionId ? { versionId } : {}), ...(eTag ? { eTag } : {}) });
-    if (!tag) throw new FunctionError(502, 'no_version', 'the object store returned neither a version id nor an ETag');
     const key = resultKey(config.RESULTS_PREFIX, event.key, tag);
     const result: ClassificationResult = {
       schema: 'bucket-ml.classification/v1',
@@ -154,7 +160,10 @@ export class ClassifyPipeline {
     };
     result.timings.totalMs = ms(performance.now() - t0);
     if (!(await putJsonIfAbsent(s3, this.resultsBucket(event), key, result))) {
-      return { status: 'duplicate', object, resultKey: key };
+      // Another instance stored it first: its result is the one every reply must carry.
+      const stored = await this.storedResult(this.resultsBucket(event), key);
+      if (!stored) throw new FunctionError(503, 'result_conflict', `s3://${this.resultsBucket(event)}/${key} was written and removed meanwhile; try again`);
+      return { status: 'duplicate', object, result: stored };
     }
     log.info('classified', {
       bucket: event.bucket,

@@ -62,6 +62,7 @@ describe('loadClassifyConfig', () => {
       ALLOWED_BUCKETS: [],
       TF_BACKEND: 'auto',
       MAX_OBJECT_BYTES: 25 * 1024 * 1024,
+      MAX_RECORDS: 10,
       LOW_CONFIDENCE_THRESHOLD: 0.5,
       S3_FORCE_PATH_STYLE: true,
     });
@@ -120,8 +121,10 @@ describe('loadClassifyConfig', () => {
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:7480',
       MODEL_SCALING: '0..1',
       MODEL_OUTPUT: 'logits',
+      MAX_RECORDS: '1',
     });
     expect(config).toMatchObject({
+      MAX_RECORDS: 1,
       TOP_K: 3,
       ALLOWED_BUCKETS: ['photos', 'scans'],
       MODEL_INPUT_SIZE: 256,
@@ -139,6 +142,9 @@ describe('loadClassifyConfig', () => {
       ['TOP_K', '2.5'],
       ['TOP_K', '101'],
       ['MAX_OBJECT_BYTES', '0'],
+      ['MAX_RECORDS', '0'],
+      ['MAX_RECORDS', '1001'],
+      ['MAX_RECORDS', 'all'],
       ['LOW_CONFIDENCE_THRESHOLD', '2'],
       ['LOW_CONFIDENCE_THRESHOLD', 'NaN'],
       ['MODEL_INPUT_SIZE', '4'],

@@ -26,6 +26,10 @@ function rgwRecord(bucket: string, key: string, eTag: string, eventName = 'Objec
   return record;
 }
 
+async function replyEvent(res: Response): Promise<CloudEvent<{ top: { label: string }; resultKey: string }>> {
+  return HTTP.toEvent({ headers: Object.fromEntries(res.headers), body: await res.text() }) as CloudEvent<{ top: { label: string }; resultKey: string }>;
+}
+
 async function send(url: string, message: { headers: Record<string, unknown>; body: unknown }): Promise<Response> {
   return fetch(url, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
 }
@@ -101,15 +105,38 @@ describe('classify over HTTP (faas-js-runtime, real RGW)', () => {
     expect(res2.headers.get('ce-subject')).toBe('eagle.jpg');
   });
 
-  it('treats a Broker re-delivery as a duplicate: 200, no reply event, no second result', async () => {
+  it('answers a Broker re-delivery with the same result event (same id, same data) and stores no second result', async () => {
     const event = cephSourceEvent(rgwRecord(bucket, 'horses.jpg', eTags.get('horses.jpg')!));
-    expect((await send(fn.url, HTTP.binary(event))).status).toBe(200);
+    const first = await send(fn.url, HTTP.binary(event));
+    expect(first.status).toBe(200);
+    const firstReply = await replyEvent(first);
+    // the first attempt may have timed out at the Broker after the work was done: the retry must still carry the result
     const redelivered = event.cloneWith({ knativearrivaltime: new Date().toISOString(), knativebrokerttl: '255' } as Partial<CloudEvent<Record<string, unknown>>>);
     const again = await send(fn.url, HTTP.binary(redelivered));
     expect(again.status).toBe(200);
-    expect(again.headers.get('ce-type')).toBeNull();
-    expect(((await again.json()) as { outcomes: Array<{ status: string }> }).outcomes[0]?.status).toBe('duplicate');
-    expect(await results('horses.jpg')).toHaveLength(1);
+    const againReply = await replyEvent(again);
+    expect(againReply.id).toBe(firstReply.id);
+    expect(againReply.type).toBe(RESULT_EVENT_TYPE);
+    expect(againReply.source).toBe(firstReply.source);
+    expect(againReply.subject).toBe('horses.jpg');
+    expect(againReply.bmlconfidence).toBe(firstReply.bmlconfidence);
+    expect(againReply.data).toEqual(firstReply.data);
+    // in structured mode too
+    const structured = await send(fn.url, HTTP.structured(redelivered));
+    expect(structured.status).toBe(200);
+    expect((await replyEvent(structured)).data).toEqual(firstReply.data);
+    expect(await results('horses.jpg')).toEqual([firstReply.data?.resultKey]);
+  });
+
+  it('answers a plain HTTP re-delivery with 200 and a JSON duplicate summary', async () => {
+    const body = JSON.stringify({ Records: [rgwRecord(bucket, 'dog.jpg', eTags.get('dog.jpg')!)] });
+    const res = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('ce-type')).toBeNull();
+    const summary = (await res.json()) as { outcomes: Array<{ status: string; resultKey: string; top: { label: string } }> };
+    expect(summary.outcomes[0]).toMatchObject({ status: 'duplicate', resultKey: (await results('dog.jpg'))[0] });
+    expect(summary.outcomes[0]?.top.label).toMatch(/^malamute/);
   });
 
   it('answers the default func invoke event with a 400 that says what to send', async () => {
@@ -128,7 +155,7 @@ describe('classify over HTTP (faas-js-runtime, real RGW)', () => {
     expect(((await txt.json()) as { error: { code: string } }).error.code).toBe('not_an_image');
 
     const gone = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [rgwRecord(bucket, 'never-uploaded.jpg', 'abc')] }) });
-    expect(gone.status).toBe(404);
+    expect(gone.status).toBe(410);
     expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('object_gone');
 
     // The object was overwritten after the event: the event's version no longer exists.
@@ -143,12 +170,52 @@ describe('classify over HTTP (faas-js-runtime, real RGW)', () => {
     expect(JSON.stringify(await malformed.json())).toContain('Records.0.s3');
   });
 
-  it('acknowledges events that are not object creation with 2xx and stores nothing', async () => {
+  it('acknowledges a CloudEvent that is not object creation with an empty 2xx, and stores nothing', async () => {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'notes.txt' }));
-    const res = await send(fn.url, HTTP.binary(cephSourceEvent(rgwRecord(bucket, 'notes.txt', 'x', 'ObjectRemoved:Delete'))));
+    for (const message of [HTTP.binary(cephSourceEvent(rgwRecord(bucket, 'notes.txt', 'x', 'ObjectRemoved:Delete'))), HTTP.structured(cephSourceEvent(rgwRecord(bucket, 'notes.txt', 'x', 'ObjectRemoved:Delete')))]) {
+      const res = await send(fn.url, message);
+      expect(res.status).toBe(204);
+      expect(res.headers.get('ce-type')).toBeNull();
+      expect(res.headers.get('ce-specversion')).toBeNull();
+      expect(await res.text()).toBe('');
+    }
+    // a stored result's own notification, too (RGW 17 style: a Records document)
+    const resultKey = (await results('dog.jpg'))[0]!;
+    const own = new CloudEvent({ id: 'r.1', type: 'com.amazonaws.ObjectCreated:Put', source: 'ceph:s3..' + bucket, subject: resultKey, datacontenttype: 'application/json', data: { Records: [rgwRecord(bucket, resultKey, 'y')] } });
+    const res = await send(fn.url, HTTP.binary(own));
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+    expect(await results('notes.txt')).toHaveLength(0);
+  });
+
+  it('acknowledges a plain HTTP event that is not object creation with 200 and a JSON summary', async () => {
+    const res = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: [rgwRecord(bucket, 'notes.txt', 'x', 'ObjectRemoved:Delete')] }) });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { outcomes: Array<{ status: string }> }).outcomes[0]?.status).toBe('ignored');
-    expect(await results('notes.txt')).toHaveLength(0);
+  });
+
+  it('answers a CloudEvent for an object deleted before it was read with 410, which Knative does not retry', async () => {
+    const record = rgwRecord(bucket, 'vanished.jpg', await upload('vanished.jpg', await readFile(sharedPath('images/dog.jpg'))));
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'vanished.jpg' }));
+    for (const message of [HTTP.binary(cephSourceEvent(record)), HTTP.binary(new CloudEvent({ id: 'v.1', type: 'com.amazonaws.ObjectCreated:Put', source: 'ceph:s3..' + bucket, datacontenttype: 'application/json', data: { Records: [record] } }))]) {
+      const res = await send(fn.url, message);
+      expect(res.status).toBe(410);
+      expect(((await res.json()) as { error: { code: string; retryable: boolean } }).error).toMatchObject({ code: 'object_gone', retryable: false });
+    }
+    expect(await results('vanished.jpg')).toHaveLength(0);
+  });
+
+  it('refuses more records than MAX_RECORDS with 413 naming the limit, before reading any of them', async () => {
+    const records = Array.from({ length: 11 }, (_, i) => rgwRecord(bucket, `batch/missing-${i}.jpg`, 'abc'));
+    const plain = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Records: records }) });
+    expect(plain.status).toBe(413);
+    const body = (await plain.json()) as { error: { code: string; message: string; retryable: boolean } };
+    expect(body.error).toMatchObject({ code: 'too_many_records', retryable: false });
+    expect(body.error.message).toContain('at most 10 (MAX_RECORDS)');
+    const event = new CloudEvent({ id: 'b.1', type: 'com.amazonaws.ObjectCreated:Put', source: 'ceph:s3..' + bucket, datacontenttype: 'application/json', data: { Records: records } });
+    expect((await send(fn.url, HTTP.binary(event))).status).toBe(413);
+    // nothing was read: not one "not classified" line for the batch
+    expect(fn.logs().filter((l) => String(l.key ?? '').startsWith('batch/'))).toEqual([]);
   });
 
   it('stays live while inference keeps the event loop busy', async () => {

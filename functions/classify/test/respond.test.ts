@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../src/events/envelope.ts';
 import { CLASSIFY_EVENT_TYPES, CONFIDENCE_EXTENSION, OBJECT_CREATED_TYPE_PREFIX, RESULT_EVENT_TYPE, S3_EVENT_TYPE_PREFIX } from '../src/events/types.ts';
 import type { Outcome } from '../src/pipeline.ts';
-import { respond } from '../src/respond.ts';
+import { NO_CONTENT, respond, type Reply } from '../src/respond.ts';
 import type { ClassificationResult } from '../src/results/document.ts';
 import { FunctionError, type HttpResponse } from '../src/vendor/core/index.ts';
+import { knativeRetries } from '../../../test/support/knative-retries.ts';
 
 const SOURCE = '/bucket-ml/classify';
 
@@ -31,12 +32,13 @@ const ref = (key: string) => ({ bucket: 'photos', key, eventName: 'ObjectCreated
 const classified = (key = 'dog.jpg', confidence: 'high' | 'low' = 'high'): Outcome => ({ status: 'classified', object: ref(key), result: result(key, confidence) });
 const failed = (status: number, code: string, key = 'broken.jpg'): Outcome => ({ status: 'failed', object: ref(key), error: new FunctionError(status, code, `${code} for ${key}`) });
 const ignored = (key = 'notes.txt'): Outcome => ({ status: 'ignored', object: { ...ref(key), eventName: 'ObjectRemoved:Delete' }, reason: 'ObjectRemoved:Delete is not an object-created event' });
-const duplicate = (key = 'dog.jpg'): Outcome => ({ status: 'duplicate', object: ref(key), resultKey: `results/${key}/etag-x.json` });
+/** A delivery of an object an earlier attempt classified: the pipeline hands over the stored result. */
+const duplicate = (key = 'dog.jpg'): Outcome => ({ status: 'duplicate', object: ref(key), result: result(key) });
 
 const fromCloudEvent = (n: number): Envelope => ({ delivery: 'cloudevent', eventId: 'e-1', eventType: 'com.amazonaws.ObjectCreated:Put', records: new Array(n) });
 const fromHttp = (n: number): Envelope => ({ delivery: 'http', eventId: 'r-1', records: new Array(n) });
 
-function asHttp(reply: HttpResponse | CloudEvent<ClassificationResult>): HttpResponse {
+function asHttp(reply: Reply): HttpResponse {
   expect(reply).not.toBeInstanceOf(CloudEvent);
   return reply as HttpResponse;
 }
@@ -86,11 +88,13 @@ describe('respond', () => {
   });
 
   it('a retryable failure among successes → 503, so the delivery is retried', () => {
-    const reply = asHttp(respond([classified('a.jpg'), failed(503, 'storage_unavailable', 'b.jpg'), classified('c.jpg')], fromHttp(3), SOURCE));
-    expect(reply.statusCode).toBe(503);
-    const body = reply.body as Body;
-    expect(body.error).toMatchObject({ code: 'storage_unavailable', retryable: true });
-    expect(body.outcomes.map((o) => o.status)).toEqual(['classified', 'failed', 'classified']);
+    for (const envelope of [fromHttp(3), fromCloudEvent(3)]) {
+      const reply = asHttp(respond([classified('a.jpg'), failed(503, 'storage_unavailable', 'b.jpg'), classified('c.jpg')], envelope, SOURCE));
+      expect(reply.statusCode).toBe(503);
+      const body = reply.body as Body;
+      expect(body.error).toMatchObject({ code: 'storage_unavailable', retryable: true });
+      expect(body.outcomes.map((o) => o.status)).toEqual(['classified', 'failed', 'classified']);
+    }
   });
 
   it('a retryable failure wins over permanent ones, whatever the order', () => {
@@ -98,30 +102,85 @@ describe('respond', () => {
     expect(reply.statusCode).toBe(503);
   });
 
-  it('all permanent failures → that 4xx (the first one), so Knative does not retry', () => {
+  it('all permanent failures → that status (the first one), which Knative does not retry', () => {
     const one = asHttp(respond([failed(415, 'not_an_image')], fromCloudEvent(1), SOURCE));
     expect(one.statusCode).toBe(415);
     expect((one.body as Body).error).toMatchObject({ code: 'not_an_image', message: 'not_an_image for broken.jpg', retryable: false });
-    const two = asHttp(respond([failed(404, 'object_gone', 'a.jpg'), failed(422, 'corrupt_image', 'b.jpg')], fromHttp(2), SOURCE));
-    expect(two.statusCode).toBe(404);
+    const two = asHttp(respond([failed(410, 'object_gone', 'a.jpg'), failed(422, 'corrupt_image', 'b.jpg')], fromHttp(2), SOURCE));
+    expect(two.statusCode).toBe(410);
+    expect(knativeRetries(two.statusCode)).toBe(false);
     expect((two.body as Body).outcomes.map((o) => o.error?.code)).toEqual(['object_gone', 'corrupt_image']);
   });
 
-  it('permanent failures mixed with successes → 200 (a retry would only repeat the failure)', () => {
-    for (const envelope of [fromHttp(2), fromCloudEvent(2)]) {
-      const reply = asHttp(respond([classified('a.jpg'), failed(415, 'not_an_image', 'b.txt')], envelope, SOURCE));
-      expect(reply.statusCode).toBe(200);
-      expect((reply.body as Body).outcomes.map((o) => o.status)).toEqual(['classified', 'failed']);
+  it('permanent failures mixed with successes over HTTP → 200 with the summary (a retry would only repeat the failure)', () => {
+    const reply = asHttp(respond([classified('a.jpg'), failed(415, 'not_an_image', 'b.txt')], fromHttp(2), SOURCE));
+    expect(reply.statusCode).toBe(200);
+    expect((reply.body as Body).outcomes.map((o) => o.status)).toEqual(['classified', 'failed']);
+  });
+
+  it('permanent failures mixed with successes in one CloudEvent → the 4xx, so the Broker dead-letters the event instead of dropping the record', () => {
+    const reply = asHttp(respond([classified('a.jpg'), failed(415, 'not_an_image', 'b.txt'), ignored('c.txt')], fromCloudEvent(3), SOURCE));
+    expect(reply.statusCode).toBe(415);
+    expect(knativeRetries(reply.statusCode)).toBe(false);
+    expect((reply.body as Body).outcomes.map((o) => o.status)).toEqual(['classified', 'failed', 'ignored']);
+  });
+
+  it('a duplicate CloudEvent delivery → the stored result re-emitted as the same result event (same id, same data)', () => {
+    const first = respond([classified()], fromCloudEvent(1), SOURCE) as CloudEvent<ClassificationResult>;
+    const again = respond([duplicate()], fromCloudEvent(1), SOURCE);
+    expect(again).toBeInstanceOf(CloudEvent);
+    const event = again as CloudEvent<ClassificationResult>;
+    expect(event.id).toBe(first.id);
+    expect(event.type).toBe(RESULT_EVENT_TYPE);
+    expect(event.source).toBe(first.source);
+    expect(event.subject).toBe(first.subject);
+    expect(event[CONFIDENCE_EXTENSION]).toBe(first[CONFIDENCE_EXTENSION]);
+    expect(event.data).toEqual(first.data);
+    expect(event.validate()).toBe(true);
+  });
+
+  it('an ignored CloudEvent delivery → an empty 204, which a Broker accepts without a reply event', () => {
+    const reply = asHttp(respond([ignored()], fromCloudEvent(1), SOURCE));
+    expect(reply.statusCode).toBe(204);
+    expect(reply.body).toBe('');
+    expect(reply).toBe(NO_CONTENT);
+  });
+
+  it('several records in one CloudEvent, none failed → an empty 204 (all stored; one reply carries one event)', () => {
+    for (const outcomes of [[classified('a.jpg'), classified('b.jpg')], [classified('a.jpg'), duplicate('b.jpg'), ignored('c.txt')], [ignored('a.txt'), ignored('b.txt')]]) {
+      expect(respond(outcomes, fromCloudEvent(outcomes.length), SOURCE)).toBe(NO_CONTENT);
     }
   });
 
-  it('ignored and duplicate deliveries → 200 JSON, never a reply event a Broker would re-ingest', () => {
+  it('over plain HTTP, ignored and duplicate records → 200 with a JSON summary', () => {
     for (const outcome of [ignored(), duplicate()]) {
-      for (const envelope of [fromCloudEvent(1), fromHttp(1)]) {
-        const reply = asHttp(respond([outcome], envelope, SOURCE));
-        expect(reply.statusCode).toBe(200);
-        expect((reply.body as Body).outcomes[0]?.status).toBe(outcome.status);
+      const reply = asHttp(respond([outcome], fromHttp(1), SOURCE));
+      expect(reply.statusCode).toBe(200);
+      expect(reply.headers['content-type']).toMatch(/^application\/json/);
+      expect((reply.body as Body).outcomes[0]?.status).toBe(outcome.status);
+    }
+    const dup = asHttp(respond([duplicate()], fromHttp(1), SOURCE)).body as { outcomes: Record<string, unknown>[] };
+    expect(dup.outcomes[0]).toMatchObject({ resultKey: result('dog.jpg').resultKey, top: result('dog.jpg').top });
+  });
+
+  it('whatever the outcomes, a 2xx to a CloudEvent delivery is a CloudEvent or has an empty body', () => {
+    const kinds = [classified('a.jpg'), classified('b.jpg', 'low'), duplicate('c.jpg'), ignored('d.txt'), failed(415, 'not_an_image', 'e.txt'), failed(410, 'object_gone', 'f.jpg'), failed(503, 'storage_unavailable', 'g.jpg')];
+    const combos: Outcome[][] = [];
+    for (const a of kinds) {
+      combos.push([a]);
+      for (const b of kinds) {
+        combos.push([a, b]);
+        for (const c of kinds) combos.push([a, b, c]);
       }
+    }
+    for (const outcomes of combos) {
+      const reply = respond(outcomes, fromCloudEvent(outcomes.length), SOURCE);
+      if (reply instanceof CloudEvent) {
+        expect(reply.validate()).toBe(true);
+        continue;
+      }
+      if (reply.statusCode >= 200 && reply.statusCode < 300) expect(reply.body, JSON.stringify(outcomes.map((o) => o.status))).toBe('');
+      else expect(outcomes.some((o) => o.status === 'failed')).toBe(true);
     }
   });
 

@@ -1,4 +1,5 @@
-// s3Failure: which S3 failures are permanent (4xx: do not retry) and which transient (5xx: retry).
+// s3Failure: which S3 failures are permanent and which transient, in statuses Knative reads the same way
+// (it retries 5xx, 404, 408, 409, 429 and nothing else: knative/eventing pkg/kncloudevents/retries.go).
 // First with the SDK's own exception classes, then with errors a real RGW and a closed port produce.
 import {
   CreateBucketCommand,
@@ -13,6 +14,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { knativeRetries } from '../../../test/support/knative-retries.ts';
 import { rgwAccess } from '../../../test/support/rgw-clients.ts';
 import { FunctionError } from '../src/errors.ts';
 import { s3Failure } from '../src/s3.ts';
@@ -23,27 +25,32 @@ const serviceError = (name: string, status: number) =>
 
 describe('s3Failure with the SDK exception shapes', () => {
   it.each([
-    ['NoSuchKey', new NoSuchKey({ $metadata: meta(404), message: 'The specified key does not exist.' }), 404, 'object_gone'],
-    ['NotFound (HEAD has no body, so no code)', new NotFound({ $metadata: meta(404), message: 'NotFound' }), 404, 'object_gone'],
-    ['NoSuchVersion', serviceError('NoSuchVersion', 404), 404, 'object_gone'],
-    ['NoSuchBucket', new NoSuchBucket({ $metadata: meta(404), message: 'The specified bucket does not exist' }), 404, 'bucket_gone'],
-    ['AccessDenied', serviceError('AccessDenied', 403), 403, 'access_denied'],
-    ['InvalidAccessKeyId', serviceError('InvalidAccessKeyId', 403), 403, 'access_denied'],
-    ['SignatureDoesNotMatch', serviceError('SignatureDoesNotMatch', 403), 403, 'access_denied'],
-    ['PreconditionFailed', serviceError('PreconditionFailed', 412), 412, 'object_changed'],
-    ['SlowDown 503', serviceError('SlowDown', 503), 503, 'storage_unavailable'],
-    ['InternalError 500', serviceError('InternalError', 500), 503, 'storage_unavailable'],
-    ['ServiceUnavailable 503', serviceError('ServiceUnavailable', 503), 503, 'storage_unavailable'],
-    ['429 throttling', serviceError('TooManyRequests', 429), 503, 'storage_unavailable'],
-    ['408 request timeout', serviceError('RequestTimeout', 408), 503, 'storage_unavailable'],
-    ['another 4xx (InvalidArgument 400)', serviceError('InvalidArgument', 400), 502, 'storage_rejected'],
-    ['another 4xx (InvalidRange 416)', serviceError('InvalidRange', 416), 502, 'storage_rejected'],
-  ] as const)('%s → %i %s', (_label, error, status, code) => {
+    ['NoSuchKey', 410, 'object_gone', new NoSuchKey({ $metadata: meta(404), message: 'The specified key does not exist.' })],
+    ['NotFound (HEAD has no body, so no code)', 410, 'object_gone', new NotFound({ $metadata: meta(404), message: 'NotFound' })],
+    ['NoSuchVersion', 410, 'object_gone', serviceError('NoSuchVersion', 404)],
+    ['NoSuchBucket', 410, 'bucket_gone', new NoSuchBucket({ $metadata: meta(404), message: 'The specified bucket does not exist' })],
+    ['AccessDenied', 403, 'access_denied', serviceError('AccessDenied', 403)],
+    ['InvalidAccessKeyId', 403, 'access_denied', serviceError('InvalidAccessKeyId', 403)],
+    ['SignatureDoesNotMatch', 403, 'access_denied', serviceError('SignatureDoesNotMatch', 403)],
+    ['PreconditionFailed', 412, 'object_changed', serviceError('PreconditionFailed', 412)],
+    ['SlowDown 503', 503, 'storage_unavailable', serviceError('SlowDown', 503)],
+    ['InternalError 500', 503, 'storage_unavailable', serviceError('InternalError', 500)],
+    ['ServiceUnavailable 503', 503, 'storage_unavailable', serviceError('ServiceUnavailable', 503)],
+    ['429 throttling', 503, 'storage_unavailable', serviceError('TooManyRequests', 429)],
+    ['408 request timeout', 503, 'storage_unavailable', serviceError('RequestTimeout', 408)],
+    ['409 conflicting operation in progress', 503, 'storage_unavailable', serviceError('OperationAborted', 409)],
+    ['another 4xx (InvalidArgument 400)', 422, 'storage_rejected', serviceError('InvalidArgument', 400)],
+    ['another 4xx (KeyTooLongError 400)', 422, 'storage_rejected', serviceError('KeyTooLongError', 400)],
+    ['another 4xx (MethodNotAllowed 405: a delete marker)', 422, 'storage_rejected', serviceError('MethodNotAllowed', 405)],
+    ['another 4xx (InvalidRange 416)', 422, 'storage_rejected', serviceError('InvalidRange', 416)],
+  ] as const)('%s → %i %s', (_label, status, code, error) => {
     const failure = s3Failure(error, 'reading s3://photos/dog.jpg');
     expect(failure).toBeInstanceOf(FunctionError);
     expect(failure.status).toBe(status);
     expect(failure.code).toBe(code);
     expect(failure.retryable).toBe(status >= 500);
+    // Knative's reading of the status agrees: permanent ones are final, transient ones retried
+    expect(knativeRetries(status)).toBe(failure.retryable);
     expect(failure.message).toMatch(/^reading s3:\/\/photos\/dog\.jpg: /);
     expect(failure.cause).toBe(error);
   });
@@ -121,9 +128,9 @@ describe('s3Failure with errors real clients produce', () => {
       await s3.send(new CreateBucketCommand({ Bucket }));
       const put = await s3.send(new PutObjectCommand({ Bucket, Key: 'a.txt', Body: 'a' }));
 
-      expect(await failureOf(s3.send(new GetObjectCommand({ Bucket, Key: 'missing.jpg' })))).toMatchObject({ status: 404, code: 'object_gone' });
-      expect(await failureOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'missing.jpg' })))).toMatchObject({ status: 404, code: 'object_gone' });
-      expect(await failureOf(s3.send(new GetObjectCommand({ Bucket: `${Bucket}-none`, Key: 'a.txt' })))).toMatchObject({ status: 404, code: 'bucket_gone' });
+      expect(await failureOf(s3.send(new GetObjectCommand({ Bucket, Key: 'missing.jpg' })))).toMatchObject({ status: 410, code: 'object_gone' });
+      expect(await failureOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'missing.jpg' })))).toMatchObject({ status: 410, code: 'object_gone' });
+      expect(await failureOf(s3.send(new GetObjectCommand({ Bucket: `${Bucket}-none`, Key: 'a.txt' })))).toMatchObject({ status: 410, code: 'bucket_gone' });
 
       const wrongKey = new S3Client(config('not-the-secret'));
       try {

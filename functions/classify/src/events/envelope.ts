@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest } from '../vendor/core/index.js';
+import { badRequest, FunctionError } from '../vendor/core/index.js';
 import { s3RecordSchema, toObjectEvent, type ObjectEvent } from './record.js';
 import { S3_EVENT_TYPE_PREFIX } from './types.js';
 
@@ -95,4 +95,16 @@ export function fromCloudEvent(event: IncomingCloudEvent): Envelope {
   }
   const records = recordsOf(asJson(event.data), fallbackEventName);
   return { delivery: 'cloudevent', eventId: event.id, eventType: event.type, eventSource: event.source, records };
+}
+
+/**
+ * Refuses a delivery with more records than one request may carry, before any of them costs an S3
+ * call: RGW and CephSource send one per request, and a long batch would outlive the delivery timeout
+ * and be retried whole. 413 is final for Knative; the sender can split the batch.
+ */
+export function checkRecordCount(envelope: Envelope, maxRecords: number): void {
+  const count = envelope.records.length;
+  if (count > maxRecords) {
+    throw new FunctionError(413, 'too_many_records', `${count} records in one request; at most ${maxRecords} (MAX_RECORDS): send them in smaller batches`);
+  }
 }

@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { FunctionError, s3Failure } from '../vendor/core/index.js';
 
 export interface FetchedObject {
@@ -31,7 +31,7 @@ export async function fetchObject(
     throw s3Failure(error, what);
   }
   const body = out.Body;
-  if (!body) throw new FunctionError(404, 'object_gone', `${what}: empty response`);
+  if (!body) throw new FunctionError(410, 'object_gone', `${what}: empty response`);
   if (out.ContentLength !== undefined && out.ContentLength > maxBytes) {
     // Do not download what we will refuse anyway.
     (body as { destroy?: () => void }).destroy?.();
@@ -52,13 +52,15 @@ export async function fetchObject(
   };
 }
 
-export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+/** The text stored at a key, or undefined when there is none (one GET: as cheap as a HEAD when absent). */
+export async function readTextIfPresent(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  const what = `reading s3://${bucket}/${key}`;
   try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return (await out.Body?.transformToString('utf-8')) ?? '';
   } catch (error) {
-    const failure = s3Failure(error, `checking s3://${bucket}/${key}`);
-    if (failure.code === 'object_gone') return false;
+    const failure = s3Failure(error, what);
+    if (failure.code === 'object_gone') return undefined;
     throw failure;
   }
 }

@@ -1,7 +1,8 @@
 // GENERATED from packages/core/src by scripts/vendor-core.mjs: edit the original, not this copy.
 /**
- * Failures a function answers deliberately. In Knative a 4xx tells the sender "permanent, do not retry"
- * and a 5xx "retry": every error a function raises on purpose carries the status that says which.
+ * Failures a function answers deliberately, each with the status that tells the sender whether to try
+ * again. Knative retries 5xx, 404, 408, 409 and 429 (knative/eventing pkg/kncloudevents/retries.go) and
+ * nothing else, so a permanent failure that answers an event uses another 4xx (410 for "gone", not 404).
  */
 export class FunctionError extends Error {
   override readonly name = 'FunctionError';
@@ -17,7 +18,7 @@ export class FunctionError extends Error {
     super(message, options);
   }
 
-  /** True when the sender should try again later (5xx). */
+  /** True when the sender should try again later (5xx); permanent failures avoid Knative's retried 4xx. */
   get retryable(): boolean {
     return this.status >= 500;
   }

@@ -68,29 +68,37 @@ interface SdkErrorShape {
 
 const GONE = new Set(['NoSuchKey', 'NotFound', 'NoSuchVersion']);
 const DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden']);
+/** 4xx answers that mean "not now": a request timeout, a conflicting operation in progress, throttling. */
+const TRANSIENT_4XX = new Set([408, 409, 429]);
 
 /**
- * Classifies an S3 failure as permanent (4xx: the object or the permission is not there, retrying
- * cannot help) or transient (5xx: the store is unreachable, overloaded or failing).
+ * Classifies an S3 failure by what a retry can change, with statuses Knative reads the same way: it
+ * retries 5xx, 404, 408, 409 and 429 and nothing else, so permanent failures must avoid all of those.
+ * - gone (no such key, version or bucket): 410, final; an event for a deleted object stays unanswerable.
+ * - denied: 403, final; a missing grant or wrong key is fixed by an operator, not by a retry seconds
+ *   later (the dead-letter sink keeps the event for a replay after the fix).
+ * - changed since the event (If-Match/If-None-Match): 412, final.
+ * - any other 4xx: 422 `storage_rejected`, final; the store says this request will never work as sent.
+ * - 408/409/429, 5xx, timeouts, refused connections: 503, retried.
  */
 export function s3Failure(error: unknown, what: string): FunctionError {
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
   const name = e.name ?? e.Code ?? e.code ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
   const opts = { cause: error };
-  if (GONE.has(name) || (status === 404 && name !== 'NoSuchBucket')) {
-    return new FunctionError(404, 'object_gone', `${what}: the object does not exist (any more)`, undefined, opts);
+  if (name === 'NoSuchBucket') return new FunctionError(410, 'bucket_gone', `${what}: the bucket does not exist`, undefined, opts);
+  if (GONE.has(name) || status === 404) {
+    return new FunctionError(410, 'object_gone', `${what}: the object does not exist (any more)`, undefined, opts);
   }
-  if (name === 'NoSuchBucket') return new FunctionError(404, 'bucket_gone', `${what}: the bucket does not exist`, undefined, opts);
   if (DENIED.has(name) || status === 403) {
     return new FunctionError(403, 'access_denied', `${what}: access denied by the object store`, undefined, opts);
   }
   if (name === 'PreconditionFailed' || status === 412) {
     return new FunctionError(412, 'object_changed', `${what}: the object changed since the event was sent`, undefined, opts);
   }
-  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
-    return new FunctionError(502, 'storage_rejected', `${what}: the object store refused the request (${name}, HTTP ${status})`, undefined, opts);
+  if (status !== undefined && status >= 400 && status < 500 && !TRANSIENT_4XX.has(status)) {
+    return new FunctionError(422, 'storage_rejected', `${what}: the object store refused the request (${name}, HTTP ${status})`, undefined, opts);
   }
-  // Throttling, 5xx, timeouts, refused connections: the next attempt may well succeed.
+  // Throttling, conflicts, 5xx, timeouts, refused connections: the next attempt may well succeed.
   return new FunctionError(503, 'storage_unavailable', `${what}: the object store is unavailable (${name})`, undefined, opts);
 }

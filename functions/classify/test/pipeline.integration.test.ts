@@ -1,0 +1,154 @@
+// ClassifyPipeline's decisions on the real RGW, in process: what a duplicate carries (the stored result),
+// what a delivery racing another one gets (the same end), and what is refused before any S3 call.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadClassifyConfig, type ClassifyConfig } from '../src/config.ts';
+import type { Envelope } from '../src/events/envelope.ts';
+import type { ObjectEvent } from '../src/events/record.ts';
+import { selectBackend } from '../src/models/backend.ts';
+import { ImageClassifier } from '../src/models/classifier.ts';
+import { ClassifyPipeline, type Outcome } from '../src/pipeline.ts';
+import { createLogger, s3ClientFor } from '../src/vendor/core/index.ts';
+import { imagesDir, modelsDir } from '../../../test/support/paths.ts';
+import { awsEnvFor, rgwAccess, s3For, uniqueName } from '../../../test/support/rgw-clients.ts';
+
+const MODEL_URL = pathToFileURL(path.join(modelsDir, 'mobilenet_v1_0.75_224/model.json')).href;
+const silent = createLogger({}, { sink: () => undefined });
+
+describe('ClassifyPipeline on the real RGW', () => {
+  const rgw = rgwAccess();
+  const bucket = uniqueName('it-pipeline');
+  let s3: S3Client;
+  let classifier: ImageClassifier;
+  let config: ClassifyConfig;
+  let backend: string;
+  const eTags = new Map<string, string>();
+
+  const pipeline = (overrides: Partial<ClassifyConfig> = {}, client: S3Client = s3): ClassifyPipeline =>
+    new ClassifyPipeline({ s3: client, classifier, config: { ...config, ...overrides }, backend, log: silent });
+  const created = (key: string, eTag = eTags.get(key) ?? 'f00d'): ObjectEvent => ({ eventName: 'ObjectCreated:Put', bucket, key, eTag });
+  const envelope = (...records: ObjectEvent[]): Envelope => ({ delivery: 'cloudevent', eventId: 'e-1', eventType: 'com.amazonaws.ObjectCreated:Put', records });
+  const only = (outcomes: Outcome[]): Outcome => {
+    expect(outcomes).toHaveLength(1);
+    return outcomes[0]!;
+  };
+  async function stored(key: string): Promise<unknown> {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return JSON.parse(await got.Body!.transformToString()) as unknown;
+  }
+
+  beforeAll(async () => {
+    s3 = s3For(rgw);
+    config = loadClassifyConfig({ ...awsEnvFor(rgw), MODEL_URL, TF_BACKEND: 'wasm' });
+    backend = await selectBackend(config.TF_BACKEND);
+    classifier = await ImageClassifier.load({ modelUrl: MODEL_URL, overrides: {} }, {});
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (const name of ['dog.jpg', 'kite.jpg', 'giraffe.jpg']) {
+      const out = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: name, Body: await readFile(path.join(imagesDir, name)) }));
+      eTags.set(name, out.ETag!.replace(/"/g, ''));
+    }
+  });
+  afterAll(() => {
+    classifier?.dispose();
+    s3?.destroy();
+  });
+
+  it('a second delivery is a duplicate carrying the stored result, equal to what the first produced', async () => {
+    const p = pipeline();
+    const first = only(await p.process(envelope(created('dog.jpg'))));
+    expect(first.status).toBe('classified');
+    if (first.status !== 'classified') return;
+    const again = only(await p.process(envelope(created('dog.jpg'))));
+    expect(again.status).toBe('duplicate');
+    if (again.status !== 'duplicate') return;
+    expect(again.result).toEqual(JSON.parse(JSON.stringify(first.result)));
+    expect(again.result).toEqual(await stored(first.result.resultKey));
+    // a fresh instance (another pod, or after a restart) reads the same result
+    const elsewhere = only(await pipeline().process(envelope(created('dog.jpg'))));
+    expect(elsewhere).toMatchObject({ status: 'duplicate', result: { resultKey: first.result.resultKey, classifiedAt: first.result.classifiedAt } });
+  });
+
+  it('a delivery racing the first one in the same instance waits and carries the same result', async () => {
+    const p = pipeline();
+    const [a, b] = await Promise.all([p.process(envelope(created('kite.jpg'))), p.process(envelope(created('kite.jpg')))]);
+    const statuses = [only(a!).status, only(b!).status].sort();
+    expect(statuses).toEqual(['classified', 'duplicate']);
+    const results = [only(a!), only(b!)].map((o) => (o.status === 'classified' || o.status === 'duplicate' ? o.result : undefined));
+    expect(results[0]).toBeDefined();
+    expect(results[0]).toBe(results[1]);
+  });
+
+  it('two instances racing: the one whose write loses re-reads the winner’s result', async () => {
+    const [a, b] = await Promise.all([pipeline().process(envelope(created('giraffe.jpg'))), pipeline().process(envelope(created('giraffe.jpg')))]);
+    const outcomes = [only(a!), only(b!)];
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['classified', 'duplicate']);
+    const winner = outcomes.find((o) => o.status === 'classified');
+    const loser = outcomes.find((o) => o.status === 'duplicate');
+    if (winner?.status !== 'classified' || loser?.status !== 'duplicate') throw new Error('unreachable');
+    expect(loser.result).toEqual(JSON.parse(JSON.stringify(winner.result)));
+    expect(await stored(winner.result.resultKey)).toEqual(loser.result);
+  });
+
+  it('a delivery racing a failing one shares the failure instead of claiming a duplicate', async () => {
+    const p = pipeline();
+    const gone = created('never-uploaded.jpg', '0123456789abcdef0123456789abcdef');
+    const both = await Promise.all([p.process(envelope(gone)), p.process(envelope(gone))]);
+    for (const outcomes of both) {
+      const o = only(outcomes);
+      expect(o.status).toBe('failed');
+      if (o.status === 'failed') expect(o.error).toMatchObject({ status: 410, code: 'object_gone', retryable: false });
+    }
+  });
+
+  it('something else stored under the result key is a permanent failure that names the key', async () => {
+    const eTag = eTags.get('dog.jpg')!;
+    const key = 'occupied.jpg';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(path.join(imagesDir, 'dog.jpg')) }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `results/${key}/etag-${eTag}.json`, Body: '{"hello":"world"}' }));
+    const o = only(await pipeline().process(envelope(created(key, eTag))));
+    expect(o.status).toBe('failed');
+    if (o.status !== 'failed') return;
+    expect(o.error).toMatchObject({ status: 422, code: 'result_unreadable', retryable: false });
+    expect(o.error.message).toContain(`s3://${bucket}/results/${key}/etag-${eTag}.json`);
+  });
+
+  describe('MAX_RECORDS', () => {
+    // An S3 endpoint that counts what reaches it (and answers 503), to see whether a request was made.
+    let server: Server;
+    let requests = 0;
+    let counted: S3Client;
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        requests += 1;
+        req.resume();
+        res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>ServiceUnavailable</Code></Error>');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      counted = s3ClientFor({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: { accessKeyId: 'k', secretAccessKey: 's' }, maxAttempts: 1 });
+    });
+    afterAll(async () => {
+      counted?.destroy();
+      await new Promise((resolve) => server?.close(resolve));
+    });
+
+    it('more records than MAX_RECORDS → 413 naming the limit, before any S3 request', async () => {
+      const records = ['a.jpg', 'b.jpg', 'c.jpg'].map((k) => created(k));
+      requests = 0;
+      await expect(pipeline({ MAX_RECORDS: 2 }, counted).process(envelope(...records))).rejects.toMatchObject({
+        status: 413,
+        code: 'too_many_records',
+        message: expect.stringMatching(/3 records.*at most 2 \(MAX_RECORDS\)/),
+      });
+      expect(requests).toBe(0);
+      // at the limit the records are processed (and here meet the failing store)
+      const outcomes = await pipeline({ MAX_RECORDS: 3 }, counted).process(envelope(...records));
+      expect(outcomes.map((o) => (o.status === 'failed' ? o.error.code : o.status))).toEqual(['storage_unavailable', 'storage_unavailable', 'storage_unavailable']);
+      expect(requests).toBeGreaterThan(0);
+    });
+  });
+});
