@@ -5,13 +5,20 @@
 //   node --input-type=module -e "import {runnerImport} from 'vite'; await runnerImport('./test/rgw/cli.ts')" up
 // Prints `export` lines for the AWS CLI/SDKs and for the tests (BUCKET_ML_RGW_*: `vitest` then reuses
 // this cluster instead of starting its own), then waits for Ctrl-C and stops the cluster.
+import { ensureCephChroot } from './chroot.ts';
 import { RELEASES, startRgw, type Release } from './launcher.ts';
 
 const USAGE =
   `usage: cli.ts up [--release ${RELEASES.join('|')}]   start a throwaway Ceph RGW (default ${RELEASES[0]}), ` +
-  'print export lines, stop on Ctrl-C\n';
+  'print export lines, stop on Ctrl-C\n' +
+  '       cli.ts chroot                  build (or find) the cached chroot Ceph 18.2 runs in, print its path\n';
 // argv[1] is not always the script (e.g. when loaded by a TS runner from `node -e`): look for the command
 const args = process.argv.slice(1);
+if (args.includes('chroot')) {
+  const chroot = await ensureCephChroot({ log: (line) => process.stderr.write(`[rgw] ${line}\n`) });
+  process.stdout.write(`${chroot.root}\n`);
+  process.exit(0);
+}
 const at = args.indexOf('--release');
 const release = at >= 0 ? args[at + 1] : RELEASES[0];
 if (!args.includes('up') || !(RELEASES as readonly (string | undefined)[]).includes(release)) {
