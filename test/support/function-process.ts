@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { npmStartArguments } from '../../packages/local/src/run/npm-start.ts';
 import { repoRoot } from './paths.ts';
 
 export interface RunningFunction {
@@ -28,16 +29,21 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a BUILT function the way `npm start` does in its container (faas-js-runtime on build/index.js,
- * cwd = the function directory), on a free port, and waits until its readiness probe answers 200.
+ * Starts a BUILT function the way `npm start` does in its container (its package.json start command:
+ * the core server entry on build/index.js, cwd = the function directory), on a free port, and waits
+ * until its readiness probe answers 200.
  */
 export async function startFunction(name: string, env: Record<string, string>, timeoutMs = 60_000): Promise<RunningFunction> {
-  const port = await freePort();
   const dir = path.join(repoRoot, 'functions', name);
-  const cli = path.join(repoRoot, 'node_modules/faas-js-runtime/bin/cli.js');
+  return startServer(name, dir, npmStartArguments(dir), env, timeoutMs);
+}
+
+/** Runs `node <args>` in `cwd` with FUNC_PORT set to a free port, until its readiness probe answers 200. */
+export async function startServer(name: string, cwd: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<RunningFunction> {
+  const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [cli, './build/index.js'], {
-    cwd: dir,
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FUNC_PORT: String(port), NODE_NO_WARNINGS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

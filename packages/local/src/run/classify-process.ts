@@ -1,12 +1,12 @@
 /**
- * classify as a child process, started the way its container starts it (faas-js-runtime on
- * build/index.js, configured by environment variables), watched through its JSON log lines and its
+ * classify as a child process, started the way its container starts it (its `npm start` command:
+ * the core server entry on build/index.js, configured by environment variables), watched through its JSON log lines and its
  * readiness probe, and stopped the way Knative stops it (SIGTERM, then SIGKILL after a grace period).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmStartArguments } from './npm-start.js';
 import { functionDir } from './paths.js';
 
 export interface LogLine {
@@ -40,8 +40,7 @@ const guard = path.join(path.dirname(fileURLToPath(import.meta.url)), 'exit-with
 
 export function startFunctionProcess(options: StartFunctionOptions): FunctionProcess {
   const dir = functionDir(options.name);
-  const cli = createRequire(path.join(dir, 'package.json')).resolve('faas-js-runtime/bin/cli.js');
-  const child = spawn(process.execPath, ['--require', guard, cli, './build/index.js'], {
+  const child = spawn(process.execPath, ['--require', guard, ...npmStartArguments(dir)], {
     cwd: dir,
     env: { ...options.env, FUNC_PORT: String(options.port) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -6,3 +6,4 @@ export * from './http.js';
 export * from './location.js';
 export * from './log.js';
 export * from './s3.js';
+export * from './runtime/request-path.js';

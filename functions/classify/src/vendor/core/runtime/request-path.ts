@@ -1,0 +1,22 @@
+// GENERATED from packages/core/src by scripts/vendor-core.mjs: edit the original, not this copy.
+/**
+ * The path a request was sent to. faas-js-runtime routes only `/`, so the server entry
+ * (runtime/serve.ts) hands every other path to `/` and carries the original in this header; a value
+ * a client sent under the same name is removed first, so `handle` can trust it.
+ */
+export const REQUEST_PATH_HEADER = 'x-bucket-ml-request-path';
+
+/** The part of faas-js-runtime's invocation context requestPath reads. */
+export interface RequestHeaders {
+  headers?: Record<string, unknown>;
+}
+
+/**
+ * The path of the request `handle` was called for, as the client sent it (percent-encoding kept,
+ * query string removed: that is `context.query`). `/` for a request to `/`, and when the function
+ * runs without the entry (plain `faas-js-runtime`, unit tests calling `handle`).
+ */
+export function requestPath(context: RequestHeaders): string {
+  const value = context.headers?.[REQUEST_PATH_HEADER];
+  return typeof value === 'string' && value.startsWith('/') ? value : '/';
+}
