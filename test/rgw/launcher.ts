@@ -31,12 +31,18 @@ export interface Rgw {
   region: string;
   /** state directory (only for a cluster started here) */
   dir?: string;
+  /** runs radosgw-admin against this cluster: command and leading arguments (only for a cluster started here) */
+  adminCommand?: string[];
   /** false when an external RGW from BUCKET_ML_RGW_* is used (stop() then does nothing) */
   startedHere: boolean;
   bringUpMs?: number;
   stop(): Promise<void>;
   /** restart only radosgw (un-wedges persistent notification queues); only for a cluster started here */
   restartGateway?(): Promise<void>;
+  /** kill only radosgw (S3 refuses connections until startGateway); only for a cluster started here */
+  stopGateway?(): Promise<void>;
+  /** start radosgw again after stopGateway, waiting until it serves S3 */
+  startGateway?(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -418,7 +424,7 @@ async function startGateway(host: CephHost, dir: string, port: number): Promise<
   await waitFor(`radosgw on 127.0.0.1:${port}`, () => answers200(port), 120_000, rgwDead);
 }
 
-type ClusterInfo = Omit<Rgw, 'stop' | 'restartGateway' | 'bringUpMs' | 'release'>;
+type ClusterInfo = Omit<Rgw, 'stop' | 'restartGateway' | 'stopGateway' | 'startGateway' | 'bringUpMs' | 'release'>;
 
 async function bringUp(host: CephHost, dir: string, rgwPort: number, log: (l: string) => void): Promise<ClusterInfo> {
   const t0 = performance.now();
@@ -529,10 +535,20 @@ export async function startRgw(opts: StartOptions = {}): Promise<Rgw> {
       const info = await bringUp(host, dir, port, log);
       const bringUpMs = Math.round(performance.now() - t0);
       let stopped = false;
+      const stopRadosgw = async (): Promise<void> => {
+        if (stopped) throw new Error('cluster already stopped');
+        await waitGone(killDaemons(dir, conf, ['client.rgw.a']));
+      };
+      const startRadosgw = async (): Promise<void> => {
+        if (stopped) throw new Error('cluster already stopped');
+        await breakQueueLocks(host, log);
+        await startGateway(host, dir, port);
+      };
       return {
         ...info,
         release,
         bringUpMs,
+        adminCommand: host.argv('radosgw-admin', ['-c', conf]).flat(),
         async stop() {
           if (stopped) return;
           stopped = true;
@@ -540,13 +556,13 @@ export async function startRgw(opts: StartOptions = {}): Promise<Rgw> {
           live.delete(dir);
           await rm(dir, { recursive: true, force: true });
         },
-        async restartGateway() {
-          if (stopped) throw new Error('cluster already stopped');
-          await waitGone(killDaemons(dir, conf, ['client.rgw.a']));
-          await breakQueueLocks(host, log);
-          await startGateway(host, dir, port);
+        restartGateway: async () => {
+          await stopRadosgw();
+          await startRadosgw();
           log('radosgw restarted');
         },
+        stopGateway: stopRadosgw,
+        startGateway: startRadosgw,
       };
     } catch (e) {
       const tails = await logTails(dir);

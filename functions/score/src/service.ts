@@ -6,7 +6,7 @@ import { DatasetError, loadDataset } from './dataset/served-dataset.js';
 import { handleEvent } from './protocols/cloudevent.js';
 import { parseQuery, route } from './protocols/router.js';
 import { Served } from './served.js';
-import { createS3Client, errorResponse, type HttpResponse, type LocationDeps, type Logger } from './vendor/core/index.js';
+import { errorResponse, modelLocationDeps, type HttpResponse, type LocationDeps, type Logger } from './vendor/core/index.js';
 
 /** The parts of faas-js-runtime's invocation context this function reads. */
 export interface InvocationContext {
@@ -34,7 +34,7 @@ export class StartupError extends Error {
  */
 export async function startService(config: Config, log: Logger): Promise<Served> {
   const urls = [...config.MODEL_URL, ...(config.DATASET_URL ? [config.DATASET_URL] : [])];
-  const deps: LocationDeps = urls.some((u) => u.startsWith('s3://')) ? { s3: createS3Client(config) } : {};
+  const deps: LocationDeps = urls.some((u) => u.startsWith('s3://')) ? modelLocationDeps(config) : {};
   let models;
   try {
     models = await loadModels(config.MODEL_URL, deps);

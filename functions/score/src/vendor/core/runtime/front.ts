@@ -98,15 +98,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
  */
 function replay(original: IncomingMessage, body: Buffer): IncomingMessage {
   const copy = new IncomingMessage(original.socket);
-  copy.method = original.method;
-  copy.url = original.url;
-  copy.headers = original.headers;
-  copy.rawHeaders = original.rawHeaders;
-  copy.httpVersion = original.httpVersion;
-  copy.httpVersionMajor = original.httpVersionMajor;
-  copy.httpVersionMinor = original.httpVersionMinor;
+  const { method, url, headers, rawHeaders, httpVersion, httpVersionMajor, httpVersionMinor } = original;
+  Object.assign(copy, { method, url, headers, rawHeaders, httpVersion, httpVersionMajor, httpVersionMinor, complete: true });
   copy.push(body);
   copy.push(null);
-  copy.complete = true;
   return copy;
 }
