@@ -1,7 +1,6 @@
 // Semantic checks over each rendered overlay, each shown to fail on a mutated render.
 import { describe, expect, it } from 'vitest';
 import {
-  checkCephSourceServices,
   checkConfigKeys,
   checkDelivery,
   checkDestinations,
@@ -11,6 +10,7 @@ import {
   checkTriggerBrokers,
   Graph,
 } from './support/graph.ts';
+import { checkCephSourceServices } from './support/cephsource-adapter.ts';
 import { clone, type K8sObject } from './support/objects.ts';
 import { OVERLAYS, overlayDir } from './support/paths.ts';
 import { render } from './support/render.ts';
@@ -124,13 +124,6 @@ describe('each semantic check rejects a broken render', () => {
       md.annotations['bucket-ml.io/min-scale-reason'] = 'latency SLO forbids cold starts';
     });
     expect(checkScaleToZero(justified)).toEqual([]);
-  });
-
-  it('a CephSource adapter Service whose selector or port misses the adapter', async () => {
-    const selector = await mutated('cephsource', (objs) => void (spec(the(objs, 'Service', 'ceph-notifications')).selector = { 'eventing.knative.dev/sourceName': 'ceph-notifications' }));
-    expect(checkCephSourceServices(selector).join('\n')).toMatch(/no Service selects its receive adapter's pods/);
-    const port = await mutated('cephsource', (objs) => void (spec(the(objs, 'CephSource', 'ceph-notifications')).port = '9999'));
-    expect(checkCephSourceServices(port).join('\n')).toMatch(/no port targets the adapter's port 9999/);
   });
 
   it('a Rook notification with no topic and no bucket, and a claim label naming nothing', async () => {

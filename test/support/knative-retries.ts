@@ -1,9 +1,12 @@
 /**
  * What a Knative Broker or channel retries (knative/eventing pkg/kncloudevents/retries.go, SelectiveRetry):
- * no answer, any 5xx, 404, 408, 409 and 429. Every other status is final.
+ * no answer, any 5xx, 404, 408, 409 and 429. Every other status is final. The one model of it is the
+ * Broker stand-in's (packages/local/src/eventing/delivery.ts).
  */
-export const KNATIVE_RETRIED_4XX: readonly number[] = [404, 408, 409, 429];
+import { isRetryable, RETRIED_4XX } from '../../packages/local/src/eventing/delivery.ts';
+
+export const KNATIVE_RETRIED_4XX: readonly number[] = RETRIED_4XX;
 
 export function knativeRetries(status: number): boolean {
-  return status >= 500 || KNATIVE_RETRIED_4XX.includes(status);
+  return isRetryable(status);
 }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { env, loadConfig, s3EnvSchema } from './vendor/core/index.js';
+import { env, loadConfig, modelS3EnvSchema, s3EnvSchema } from './vendor/core/index.js';
 
 /**
  * Everything classify reads from its environment, checked once at start. Documented, variable by
  * variable, in functions/classify/README.md.
  */
 export const classifyEnvSchema = s3EnvSchema.extend({
+  /** MODEL_S3_*: the model's own S3 endpoint and credentials (default: the function's). */
+  ...modelS3EnvSchema.shape,
   /** model.json of a TF.js layers or graph model: file://, http(s):// or s3://bucket/key. */
   MODEL_URL: z.string({ error: 'is required: where model.json is (file://, http(s):// or s3://)' }),
   /** Optional model description; default: model.config.json beside model.json, if present. */

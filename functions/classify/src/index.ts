@@ -3,7 +3,7 @@
  * Lifecycle: init() loads the configuration, the backend and the model once per instance and warms
  * it up before the server listens; handle() turns each delivered event into stored results.
  */
-import { createS3Client, createLogger, describe, errorResponse, healthChecks, jsonResponse, type HttpResponse } from './vendor/core/index.js';
+import { createS3Client, createLogger, describe, errorResponse, healthChecks, jsonResponse, modelLocationDeps, type HttpResponse } from './vendor/core/index.js';
 import { loadClassifyConfig } from './config.js';
 import { fromCloudEvent, fromHttpBody, EXPECTED_SHAPE, type IncomingCloudEvent } from './events/envelope.js';
 import { CLASSIFY_EVENT_TYPES, RESULT_EVENT_TYPE } from './events/types.js';
@@ -51,7 +51,8 @@ export async function init(): Promise<void> {
           cropFraction: config.MODEL_CROP_FRACTION,
         },
       },
-      { s3 },
+      // The model may live where the function's own credentials cannot read (a Rook claim's user).
+      modelLocationDeps(config),
     );
     const loadedMs = performance.now() - started;
     // The first inference compiles kernels and allocates; pay for it before taking traffic.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadConfig, parseLocation, s3EnvSchema } from './vendor/core/index.js';
+import { env, loadConfig, modelS3EnvSchema, parseLocation, s3EnvSchema } from './vendor/core/index.js';
 
 /**
  * Every setting of the function, from the environment (documented in ../README.md "Configuration").
@@ -33,6 +33,8 @@ const location = z.string().superRefine((url, ctx) => {
 
 export const configSchema = z.object({
   ...s3EnvSchema.shape,
+  /** MODEL_S3_*: the S3 endpoint and credentials models and the dataset are read with (default: the function's). */
+  ...modelS3EnvSchema.shape,
   /** Comma-separated artifact files and/or folders (file:// directory, s3:// prefix ending in '/'). */
   MODEL_URL: locations,
   /** CSV or test.json-style data for ?line, ?prediction and ?score. */

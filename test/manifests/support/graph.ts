@@ -99,8 +99,11 @@ export function checkDelivery(g: Graph): string[] {
   });
 }
 
-const BROKER_INGRESS = /^https?:\/\/(?:kafka-)?broker-ingress\.knative-eventing\.svc(?:\.cluster\.local)?(?::\d+)?\/([^/]+)\/([^/?#]+)\/?$/;
+const BROKER_INGRESS = /^https?:\/\/(kafka-)?broker-ingress\.knative-eventing\.svc(?:\.cluster\.local)?(?::\d+)?\/([^/]+)\/([^/?#]+)\/?$/;
 const IN_CLUSTER_SERVICE = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?(?::(\d+))?(?:\/.*)?$/;
+
+/** A Broker's class (annotation eventing.knative.dev/broker.class; Knative's default: MTChannelBasedBroker). */
+export const brokerClass = (broker: K8sObject): string => strMap(broker.metadata.annotations)['eventing.knative.dev/broker.class'] ?? 'MTChannelBasedBroker';
 
 /**
  * A URL an RGW topic pushes to must reach something of the render: a Broker through the eventing
@@ -109,8 +112,12 @@ const IN_CLUSTER_SERVICE = /^https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.clus
 export function checkUrl(g: Graph, url: string, where: string, context: { cloudEvents?: boolean }): string[] {
   const b = BROKER_INGRESS.exec(url);
   if (b) {
-    const [, ns, name] = b;
-    if (!g.find('eventing.knative.dev/v1', 'Broker', name!, ns)) return [`${where}: ${url} names Broker ${ns}/${name}, not in the render`];
+    const [, , ns, name] = b;
+    const broker = g.find('eventing.knative.dev/v1', 'Broker', name!, ns);
+    if (!broker) return [`${where}: ${url} names Broker ${ns}/${name}, not in the render`];
+    // Each Broker class has its own ingress: a push to the other one reaches no Broker.
+    const kafka = brokerClass(broker) === 'Kafka';
+    if (kafka !== Boolean(b[1])) return [`${where}: ${url} is the ${b[1] ? 'Kafka' : 'MTChannelBasedBroker'} ingress, but Broker ${ns}/${name} is of class ${brokerClass(broker)} (ingress ${kafka ? 'kafka-broker-ingress' : 'broker-ingress'}.knative-eventing)`];
     if (context.cloudEvents !== true) return [`${where}: ${url} is a Broker ingress, which accepts only CloudEvents: the topic must send CloudEvents (sendCloudEvents: true)`];
     return [];
   }
@@ -231,31 +238,6 @@ export function checkScaleToZero(g: Graph): string[] {
     const min = Number(a['autoscaling.knative.dev/min-scale'] ?? '0');
     if (min > 0 && !a[MIN_SCALE_REASON]) p.push(`min-scale ${min} keeps pods running: scale to zero, or justify it in ${MIN_SCALE_REASON}`);
     return p.map((x) => `${describeObject(s)}: ${x}`);
-  });
-}
-
-/**
- * eventing-ceph's receive adapter Deployment labels its pods knative-eventing-source: ceph-controller
- * and knative-eventing-source-name: <CephSource name> (pkg/reconciler/ceph/resources/labels.go at
- * 059fc50f) and listens on spec.port; it creates no Service. RGW needs one that selects those pods.
- */
-export function cephSourceAdapterLabels(sourceName: string): Record<string, string> {
-  return { 'knative-eventing-source': 'ceph-controller', 'knative-eventing-source-name': sourceName };
-}
-
-export function checkCephSourceServices(g: Graph): string[] {
-  return g.ofKind('sources.knative.dev/v1alpha1', 'CephSource').flatMap((src) => {
-    const labels = cephSourceAdapterLabels(src.metadata.name);
-    const port = Number(at(src, 'spec.port'));
-    const services = g.ofKind('v1', 'Service').filter((svc) => {
-      if (svc.metadata.namespace !== src.metadata.namespace) return false;
-      const sel = strMap(at(svc, 'spec.selector'));
-      return Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
-    });
-    if (services.length === 0) return [`${describeObject(src)}: no Service selects its receive adapter's pods (${JSON.stringify(labels)}): RGW has nothing to push to`];
-    return services.flatMap((svc) =>
-      arr(at(svc, 'spec.ports')).some((p) => Number(at(p, 'targetPort')) === port) ? [] : [`${describeObject(svc)}: no port targets the adapter's port ${port}`],
-    );
   });
 }
 

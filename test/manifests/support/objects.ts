@@ -44,3 +44,10 @@ export function asK8sObject(doc: unknown, where: string): K8sObject {
   }
   return doc as K8sObject;
 }
+
+/** The rendered object of that kind and name; throws when the render lacks it. */
+export function the(objs: K8sObject[], kind: string, name: string): K8sObject {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`${kind} ${name} not rendered`);
+  return o;
+}

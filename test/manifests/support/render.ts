@@ -1,5 +1,8 @@
 // Renders kustomizations with the real `kubectl kustomize` (kustomize 5 built into kubectl).
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { asK8sObject, type K8sObject } from './objects.ts';
@@ -66,4 +69,20 @@ export function parseObjects(text: string, where: string): K8sObject[] {
     objects.push(asK8sObject(value, where));
   }
   return objects;
+}
+
+/**
+ * An overlay with kustomize Components added, as a user's own kustomization would write it
+ * (`resources: [<overlay>]`, `components: [...]`, then `more` lines), rendered from a scratch directory.
+ */
+export async function renderComposed(overlay: string, components: string[], more: string[] = []): Promise<K8sObject[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bucket-ml-composed-'));
+  try {
+    const rel = (p: string): string => path.relative(dir, p);
+    const text = ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', `resources: [${rel(overlay)}]`, `components: [${components.map(rel).join(', ')}]`, ...more, ''].join('\n');
+    await writeFile(path.join(dir, 'kustomization.yaml'), text);
+    return await renderUncached(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -1,6 +1,6 @@
 // Every rendered object against a real schema: kubernetes-models (core Kubernetes), its Knative
 // package (Knative Serving/Eventing/Operator), and JSON Schemas from CRDs where no package exists
-// (eventing-ceph, Rook, lib-bucket-provisioner), plus the Knative fields newer than that package.
+// (eventing-ceph, Rook, lib-bucket-provisioner, eventing-kafka-broker), plus the Knative fields newer than that package.
 import { Broker, Trigger } from '@kubernetes-models/knative/eventing.knative.dev/v1';
 import { KnativeEventing } from '@kubernetes-models/knative/operator.knative.dev/v1beta1';
 import { Service as KnativeService } from '@kubernetes-models/knative/serving.knative.dev/v1';
@@ -36,6 +36,7 @@ const ajv = newAjv();
 const CRDS = new Map<string, ValidateFunction>([
   ...crdValidators(ajv, 'eventing-ceph-cephsource.yaml'),
   ...crdValidators(ajv, 'rook-bucket-notifications.yaml'),
+  ...crdValidators(ajv, 'eventing-kafka-broker-kafkasink.yaml'),
 ]);
 ajv.addSchema(loadYaml(path.join(manifestsTestDir, 'crds/knative-eventing-newer-fields.yaml')) as object, 'knative-newer');
 const triggerSpec = ajv.getSchema('knative-newer#/triggerSpec')!;

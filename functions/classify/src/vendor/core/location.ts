@@ -61,8 +61,12 @@ export function siblingLocation(loc: Location, name: string): Location {
 
 export interface LocationDeps {
   s3?: S3Client;
+  /** Whose credentials `s3` signs with, named in S3 errors (e.g. "the model credentials (…)"). */
+  s3Identity?: string;
   fetch?: typeof fetch;
 }
+
+const signedBy = (deps: LocationDeps): string => (deps.s3Identity ? ` with ${deps.s3Identity}` : '');
 
 const notFound = (loc: Location): FunctionError => new FunctionError(404, 'location_not_found', `nothing at ${formatLocation(loc)}`);
 
@@ -91,7 +95,7 @@ export async function readLocation(loc: Location, deps: LocationDeps = {}): Prom
         return await out.Body.transformToByteArray();
       } catch (error) {
         if (error instanceof FunctionError) throw error;
-        const failure = s3Failure(error, `reading ${formatLocation(loc)}`);
+        const failure = s3Failure(error, `reading ${formatLocation(loc)}${signedBy(deps)}`);
         throw failure.code === 'object_gone' ? notFound(loc) : failure;
       }
     }
@@ -153,7 +157,7 @@ export async function listLocation(loc: Location, deps: LocationDeps = {}): Prom
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     } catch (error) {
-      throw s3Failure(error, `listing ${formatLocation(loc)}`);
+      throw s3Failure(error, `listing ${formatLocation(loc)}${signedBy(deps)}`);
     }
     return keys.sort().map((key) => ({ kind: 's3' as const, bucket: loc.bucket, key }));
   }

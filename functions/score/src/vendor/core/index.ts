@@ -5,5 +5,6 @@ export * from './health.js';
 export * from './http.js';
 export * from './location.js';
 export * from './log.js';
+export * from './model-s3.js';
 export * from './s3.js';
 export * from './runtime/request-path.js';

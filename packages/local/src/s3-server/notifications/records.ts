@@ -3,10 +3,11 @@
  * ../shared/reference/ceph-rgw-16.2/samples): eventName without `s3:`, empty awsRegion, raw keys,
  * numeric size, empty versionId, metadata/tags as [{key,val}], the request's x-amz-* headers as
  * metadata, eventId = <seconds>.<microseconds>.<etag>, opaqueData from the topic. And the CloudEvent
- * that eventing-ceph's CephSource makes of one record (its Go types: no tags or opaqueData, metadata
- * re-marshalled as [{key,value:""}], one record as data, binary mode).
+ * that eventing-ceph's CephSource makes of one record (../../eventing/ceph-notification.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { cephSourceEvent, decodeNotification } from '../../eventing/ceph-notification.js';
+import { toBinary } from '../../eventing/cloudevent.js';
 
 export interface RgwRecord {
   eventVersion: string;
@@ -114,68 +115,22 @@ export function rgwBody(record: RgwRecord): string {
   return JSON.stringify({ Records: [record] });
 }
 
-/** Go's encoding/json escapes <, >, & and U+2028/U+2029 in strings; CephSource is written in Go. */
-function goJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/**
+ * The CephSource's view of a record: the one emulation of eventing-ceph's adapter lives with the
+ * eventing stand-ins (../../eventing/ceph-notification.ts, where the upstream rules are cited).
+ */
+export function cephSourceData(r: unknown): Record<string, unknown> {
+  return { ...decodeNotification(r) };
 }
 
-/** Any RGW record, captured or emulated (CephSource never reads opaqueData). */
-type CephSourceRecord = Omit<RgwRecord, 'opaqueData'>;
-
-/** eventing-ceph's BucketNotification struct, field by field, in its order. */
-export function cephSourceData(r: CephSourceRecord): Record<string, unknown> {
-  return {
-    eventVersion: r.eventVersion,
-    eventSource: r.eventSource,
-    awsRegion: r.awsRegion,
-    eventTime: r.eventTime,
-    eventName: r.eventName,
-    userIdentity: { principalId: r.userIdentity.principalId },
-    requestParameters: { sourceIPAddress: r.requestParameters.sourceIPAddress },
-    responseElements: { 'x-amz-request-id': r.responseElements['x-amz-request-id'], 'x-amz-id-2': r.responseElements['x-amz-id-2'] },
-    s3: {
-      s3SchemaVersion: r.s3.s3SchemaVersion,
-      configurationId: r.s3.configurationId,
-      bucket: { name: r.s3.bucket.name, ownerIdentity: { principalId: r.s3.bucket.ownerIdentity.principalId }, arn: r.s3.bucket.arn, id: r.s3.bucket.id },
-      object: {
-        key: r.s3.object.key,
-        size: r.s3.object.size,
-        eTag: r.s3.object.eTag,
-        versionId: r.s3.object.versionId,
-        sequencer: r.s3.object.sequencer,
-        // RGW writes {key,val}; the Go struct reads {key,value}, so every value arrives empty
-        metadata: r.s3.object.metadata.map((m) => ({ key: m.key, value: '' })),
-      },
-    },
-    eventId: r.eventId,
-  };
-}
-
-/** The CloudEvent attributes eventing-ceph's adapter sets for one record. */
-export function cephSourceAttributes(r: CephSourceRecord): { id: string; source: string; type: string; subject: string; time: string } {
-  return {
-    id: r.responseElements['x-amz-request-id'] + r.responseElements['x-amz-id-2'],
-    source: `${r.eventSource}.${r.awsRegion}.${r.s3.bucket.name}`,
-    type: `com.amazonaws.${r.eventName}`,
-    subject: r.s3.object.key,
-    // Go parses eventTime and prints it back as RFC 3339 with nanoseconds: trailing zeros dropped
-    time: r.eventTime.replace(/\.(\d*?)0+Z$/, (_, digits: string) => (digits ? `.${digits}Z` : 'Z')),
-  };
+/** The CloudEvent attributes eventing-ceph's adapter sets for one record (subject left out when empty). */
+export function cephSourceAttributes(r: unknown): { id: string; source: string; type: string; subject?: string; time: string } {
+  const { id, source, type, subject, time } = cephSourceEvent(decodeNotification(r)).attributes;
+  return { id: id!, source: source!, type: type!, ...(subject !== undefined ? { subject } : {}), time: time! };
 }
 
 /** The binary-mode CloudEvent (headers + body) the CephSource adapter sends to its sink. */
 export function cephSourceRequest(r: RgwRecord): { headers: Record<string, string>; body: string } {
-  const a = cephSourceAttributes(r);
-  return {
-    headers: {
-      'ce-id': a.id,
-      'ce-source': a.source,
-      'ce-specversion': '1.0',
-      'ce-subject': a.subject,
-      'ce-time': a.time,
-      'ce-type': a.type,
-      'content-type': 'application/json',
-    },
-    body: goJson(cephSourceData(r)),
-  };
+  const { headers, body } = toBinary(cephSourceEvent(decodeNotification(r)));
+  return { headers, body: body.toString('utf8') };
 }
