@@ -105,7 +105,10 @@ describe(`RGW ${access.release} pushing to the Broker ingress as the rgw-cloudev
     } else {
       // RGW 16: plain JSON to the ingress is no CloudEvent: 400, nothing delivered, nothing stored
       await waitFor(() => ingressRecords().slice(before).some((r) => r.kind === 'rejected') || undefined, timeoutMs, 'the ingress answer');
-      expect(ingressRecords().slice(before).map((r) => (r.kind === 'rejected' ? r.status : 'accepted'))).toEqual([400]);
+      // a persistent topic may push again after the 400 (its queue retries): every answer is a 400
+      const answers = ingressRecords().slice(before).map((r) => (r.kind === 'rejected' ? r.status : 'accepted'));
+      expect(answers.length).toBeGreaterThan(0);
+      expect(new Set(answers)).toEqual(new Set([400]));
       expect(await resultsFor(key)).toEqual([]);
     }
   });
