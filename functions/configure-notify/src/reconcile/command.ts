@@ -12,9 +12,10 @@ Finds the objects of bucket B that have no classification result and sends each 
 an upload would have made, to the Broker ingress (or classify's URL).
 
 options:
-  -b, --bucket NAME        the bucket (required)
+  -b, --bucket NAME        the bucket (env RECONCILE_BUCKET; required)
   -f, --file FILE          take the key filters from the notifications of B in this state document
-      --prefix P / --suffix S / --regex R   key filters (as a notification's); instead of -f
+      --prefix P / --suffix S / --regex R   key filters, as a notification's (regex: whole key);
+                           instead of -f (env RECONCILE_KEY_PREFIX / _SUFFIX / _REGEX)
       --target URL         Broker ingress or classify URL (env RECONCILE_TARGET)
       --model NAME@VERSION only a result of this model counts (env RECONCILE_MODEL); default: any model
       --results-prefix P   classify's RESULTS_PREFIX (env RESULTS_PREFIX, default results/)
@@ -28,6 +29,10 @@ exit codes: 0 done (nothing failed), 1 some sends or lookups failed, 2 invalid i
 
 /** What the scheduled run reads from its environment (flags win). */
 export const reconcileEnvSchema = rgwEnvSchema.safeExtend({
+  RECONCILE_BUCKET: z.string().min(1).optional(),
+  RECONCILE_KEY_PREFIX: z.string().optional(),
+  RECONCILE_KEY_SUFFIX: z.string().optional(),
+  RECONCILE_KEY_REGEX: z.string().optional(),
   RECONCILE_TARGET: z.url({ protocol: /^https?$/ }).optional(),
   RECONCILE_MODEL: z.string().regex(/^[^@]+@[^@]+$/, 'must be NAME@VERSION').optional(),
   RECONCILE_CONCURRENCY: env.int(1, 256).default(4),
@@ -78,6 +83,10 @@ export async function reconcileCommand(argv: string[], io: ReconcileIo): Promise
     const e = loadConfig(reconcileEnvSchema, {
       ...io.env,
       ...defined({
+        RECONCILE_BUCKET: values.bucket,
+        RECONCILE_KEY_PREFIX: values.prefix,
+        RECONCILE_KEY_SUFFIX: values.suffix,
+        RECONCILE_KEY_REGEX: values.regex,
         RECONCILE_TARGET: values.target,
         RECONCILE_MODEL: values.model,
         RECONCILE_CONCURRENCY: values.concurrency,
@@ -86,13 +95,15 @@ export async function reconcileCommand(argv: string[], io: ReconcileIo): Promise
         RESULTS_BUCKET: values['results-bucket'],
       }),
     });
-    const bucket = values.bucket;
-    if (!bucket) throw new UsageError('--bucket is required');
+    const bucket = e.RECONCILE_BUCKET;
+    if (!bucket) throw new UsageError('--bucket (or RECONCILE_BUCKET) is required');
     const output = values.output ?? 'table';
     if (output !== 'table' && output !== 'json') throw new UsageError('--output must be table or json');
     const dryRun = Boolean(values['dry-run']);
     if (!dryRun && !e.RECONCILE_TARGET) throw new UsageError('--target (or RECONCILE_TARGET) is required unless --dry-run');
-    const keyFilters = values.file ? await filtersFromDocument(values.file, bucket) : flagFilters(values);
+    const keyFilters = values.file
+      ? await filtersFromDocument(values.file, bucket)
+      : flagFilters({ prefix: e.RECONCILE_KEY_PREFIX, suffix: e.RECONCILE_KEY_SUFFIX, regex: e.RECONCILE_KEY_REGEX });
     const rgw = connectRgw(rgwOptionsFromEnv(e));
     let report: ReconcileReport;
     try {
