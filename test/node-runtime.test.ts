@@ -1,29 +1,16 @@
 // scripts/node-runtime.mjs runs the unit and integration tests on the Node a cluster builds with (CI: 24).
 // The pass means something only if the processes the tests start run on that Node too, and CI stays fast
 // and offline once the binary is cached.
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand } from './support/command.ts';
 import { repoRoot } from './support/paths.ts';
 
 const script = path.join(repoRoot, 'scripts/node-runtime.mjs');
 const scratch = await mkdtemp(path.join(tmpdir(), 'bucket-ml-node-runtime-'));
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: repoRoot, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv) => runCommand(cmd, args, { cwd: repoRoot, env });
 
 /** An environment whose npm reaches no registry and has an empty cache: any download fails at once. */
 async function offline(name: string): Promise<{ env: NodeJS.ProcessEnv; cache: string }> {

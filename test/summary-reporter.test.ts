@@ -1,9 +1,9 @@
 // The closing line test/support/summary-reporter.ts prints is what CI reads: it must count a file whose
 // beforeAll threw (vitest then reports its tests skipped) as a failure, and hand its counts to .ci/run.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand } from './support/command.ts';
 import { repoRoot } from './support/paths.ts';
 
 // Inside the repository so the files resolve `vitest`; a dot-folder no project includes.
@@ -22,11 +22,7 @@ describe('the summary reporter', () => {
     await writeFile(path.join(dir, 'vitest.config.ts'), `export default { test: { include: ['*.check.ts'], reporters: [${JSON.stringify(reporter)}] } };\n`);
     const counts = path.join(dir, 'counts.jsonl');
     const vitest = path.join(repoRoot, 'node_modules/vitest/vitest.mjs');
-    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      execFile(process.execPath, [vitest, 'run', '--root', dir], { cwd: dir, env: { ...process.env, BUCKET_ML_TEST_COUNTS: counts }, timeout: 60_000 }, (error, stdout) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout }),
-      );
-    });
+    const out = await runCommand(process.execPath, [vitest, 'run', '--root', dir], { cwd: dir, env: { ...process.env, BUCKET_ML_TEST_COUNTS: counts } });
     expect(out.code).toBe(1);
     expect(out.stdout.trimEnd().split('\n').at(-1)).toBe('1 passed, 2 failed, 2 skipped');
     expect(JSON.parse(await readFile(counts, 'utf8'))).toEqual({ node: process.version, passed: 1, failed: 2, skipped: 2 });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { rgwForTests } from '../rgw/launcher.ts';
+import { releasesForTests, rgwForTests } from '../rgw/launcher.ts';
 import { startFunction } from '../support/function-process.ts';
 import { sharedPath } from '../support/paths.ts';
 import { awsEnvFor, s3For } from '../support/rgw-clients.ts';
@@ -61,7 +61,7 @@ export async function benchClassify(): Promise<void> {
   }
 
   console.log('classify: served by faas-js-runtime, object in a real Ceph RGW');
-  const rgw = await rgwForTests();
+  const rgw = await rgwForTests(releasesForTests()[0]!);
   const s3 = s3For(rgw);
   try {
     const bucket = `bench-${Date.now().toString(36)}`;

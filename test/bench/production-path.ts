@@ -5,7 +5,7 @@
 // numbers; asserts nothing.
 import { readFile, readdir } from 'node:fs/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { rgwForTests } from '../rgw/launcher.ts';
+import { releasesForTests, rgwForTests } from '../rgw/launcher.ts';
 import { sharedPath } from '../support/paths.ts';
 import { startProductionPath, type ProductionPath } from '../support/production-path.ts';
 import { waitFor } from '../support/recorder.ts';
@@ -45,7 +45,7 @@ export async function benchProductionPath(): Promise<void> {
   console.log('production path: RGW persistent topic → CephSource adapter → Broker → classify (activator) → result event');
   const photos = (await readdir(sharedPath('images'))).filter((f) => f.endsWith('.jpg')).sort();
   const bytes = await Promise.all(photos.map((p) => readFile(sharedPath('images', p))));
-  const rgw = await rgwForTests();
+  const rgw = await rgwForTests(releasesForTests()[0]!);
   // a long idle period: the bench scales classify to zero itself before each cold round
   const path = await startProductionPath(rgw, { idleMs: 600_000 });
   const classify = path.eventing.activators.classify!;

@@ -46,7 +46,7 @@ export async function benchScore(): Promise<void> {
     // The whole test set is larger than faas-js-runtime's default 1 MiB body limit (func.yaml raises it too).
     const env = { MODEL_URL: `file://${models}/`, DATASET_URL: `file://${testJson}`, DEFAULT_MODEL: 'mlp', FUNC_BODY_LIMIT: String(16 << 20) };
 
-    console.log('score: served by faas-js-runtime (LDA + MLP, scikit-learn weights), over HTTP on loopback');
+    console.log("score: started as npm start starts it (core entry + faas-js-runtime; LDA + MLP, scikit-learn weights), over HTTP on loopback");
     const starts: number[] = [];
     for (let i = 0; i < 3; i++) {
       const fn = await startFunction('score', env);
@@ -58,21 +58,34 @@ export async function benchScore(): Promise<void> {
     const fn = await startFunction('score', env);
     try {
       const rows = JSON.parse(await readFile(testJson, 'utf8')) as Record<string, Record<string, string>>;
-      const features = (await (await fetch(`${fn.url}/?model=mlp`)).json()) as { inputs: { parameters: { feature_names: string[] } }[] };
+      const features = (await (await fetch(`${fn.url}/v2/models/mlp`)).json()) as { inputs: { parameters: { feature_names: string[] } }[] };
       const names = features.inputs[0]!.parameters.feature_names;
       const ndarray = Object.values(rows).map((r) => names.map((n) => Number(r[n])));
-      const post = (body: unknown, query = ''): (() => Promise<Response>) => {
+      const post = (body: unknown, url = '/'): (() => Promise<Response>) => {
         const text = JSON.stringify(body);
-        return () => fetch(`${fn.url}/${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+        return () => fetch(`${fn.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
       };
-      line('one row, feature names (both models)', await timed(ROUNDS, post(rows['23'])));
-      line('one row, Seldon ndarray (mlp)', await timed(ROUNDS, post({ data: { names, ndarray: [ndarray[23]] } })));
-      line('one row, Open Inference v2 (lda, predict+proba)', await timed(ROUNDS, post({ inputs: [{ name: 'x', shape: [1, names.length], datatype: 'FP64', data: ndarray[23] }], outputs: [{ name: 'predict' }, { name: 'predict_proba' }] }, '?model=lda')));
-      line('GET /?prediction=23 (both models)', await timed(ROUNDS, () => fetch(`${fn.url}/?prediction=23`)));
+      const v2 = (data: number[][]) => ({ inputs: [{ name: 'input-0', shape: [data.length, names.length], datatype: 'FP64', data: data.flat() }], outputs: [{ name: 'predict' }, { name: 'predict_proba' }] });
+      // Triton's client sends tensors as binary data after the JSON header (FP32 here, as it usually is).
+      const tritonBinary = (data: number[][]): (() => Promise<Response>) => {
+        const values = Buffer.alloc(data.length * names.length * 4);
+        data.flat().forEach((v, i) => values.writeFloatLE(v, i * 4));
+        const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'input-0', shape: [data.length, names.length], datatype: 'FP32', parameters: { binary_data_size: values.length } }], outputs: [{ name: 'predict', parameters: { binary_data: true } }] }));
+        const body = Buffer.concat([header, values]);
+        return () => fetch(`${fn.url}/v2/models/lda/infer`, { method: 'POST', headers: { 'inference-header-content-length': String(header.length) }, body });
+      };
+      line('one row, feature names on / (both models)', await timed(ROUNDS, post(rows['23'])));
+      line('one row, Seldon ndarray, POST /api/v1.0/predictions (mlp)', await timed(ROUNDS, post({ data: { names, ndarray: [ndarray[23]] } }, '/api/v1.0/predictions')));
+      line('one row, Open Inference, POST /v2/models/lda/infer (predict+proba)', await timed(ROUNDS, post(v2([ndarray[23]!]), '/v2/models/lda/infer')));
+      line('one row, Triton binary FP32, POST /v2/models/lda/infer', await timed(ROUNDS, tritonBinary([ndarray[23]!])));
+      line('GET /prediction/23 (both models)', await timed(ROUNDS, () => fetch(`${fn.url}/prediction/23`)));
+      line('GET /v2/health/ready', await timed(ROUNDS, () => fetch(`${fn.url}/v2/health/ready`)));
       const few = Math.max(5, Math.round(ROUNDS / 5));
-      line('whole test set (1300 rows), test.json body, both models', await timed(few, post(rows)));
-      line('whole test set (1300 rows), Seldon ndarray (mlp)', await timed(few, post({ data: { names, ndarray } })));
-      line('GET /?score (cached after the first)', await timed(ROUNDS, () => fetch(`${fn.url}/?score`)));
+      line('whole test set (1300 rows), test.json body on /, both models', await timed(few, post(rows)));
+      line('whole test set (1300 rows), Seldon ndarray (mlp)', await timed(few, post({ data: { names, ndarray } }, '/api/v1.0/predictions')));
+      line('whole test set (1300 rows), Open Inference JSON (lda)', await timed(few, post(v2(ndarray), '/v2/models/lda/infer')));
+      line('whole test set (1300 rows), Triton binary FP32 (lda)', await timed(few, tritonBinary(ndarray)));
+      line('GET /score (cached after the first)', await timed(ROUNDS, () => fetch(`${fn.url}/score`)));
     } finally {
       await fn.stop();
     }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFunction, type RunningFunction } from '../support/function-process.ts';
 import { repoRoot, sharedPath } from '../support/paths.ts';
 import { awsEnvFor, rgwAccess, s3For } from '../support/rgw-clients.ts';
+import { answeredClass, exampleFiles, STANDARD_URL } from '../../functions/score/test/example-requests.ts';
 
 const run = promisify(execFile);
 const eventFiles = async (fn: string): Promise<string[]> =>
@@ -37,15 +38,18 @@ describe('score answers its example requests', () => {
     await rm(models, { recursive: true, force: true });
   });
 
-  it('every file in functions/score/events gets a 200 that predicts row 23 as class A', async () => {
+  it('every file in functions/score/events, at its standard URL and on /, gets the same 200 predicting row 23 as class A', async () => {
     const files = await eventFiles('score');
-    expect(files.length).toBeGreaterThanOrEqual(3);
+    expect(files).toEqual(exampleFiles());
     for (const file of files) {
-      const res = await post(fn.url, path.join(repoRoot, 'functions/score/events', file));
-      const text = await res.text();
-      expect(res.status, `${file}: ${text}`).toBe(200);
-      // Row 23 is labelled 0 ("A"); every protocol names the class or its index somewhere in the answer.
-      expect(text, file).toMatch(/"A"|"className":"A"|"predict"[\s\S]*?"data":\[0\]/);
+      const url = STANDARD_URL[file];
+      expect(url, `${file} has no standard URL in functions/score/test/example-requests.ts`).toBeDefined();
+      const [atUrl, onRoot] = await Promise.all([url!, '/'].map((p) => post(`${fn.url}${p}`, path.join(repoRoot, 'functions/score/events', file))));
+      const text = await atUrl!.text();
+      expect(atUrl!.status, `${file} at ${url}: ${text}`).toBe(200);
+      expect(JSON.parse(await onRoot!.text()), file).toEqual(JSON.parse(text));
+      // Row 23 is labelled 0 ("A").
+      expect(answeredClass(JSON.parse(text)), file).toBe(0);
     }
   });
 });

@@ -8,7 +8,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESULT_EVENT_TYPE } from '../../functions/classify/src/events/types.ts';
 import type { AdapterRecord } from '../../packages/local/src/eventing/index.ts';
-import { startRgw, type Rgw } from '../rgw/launcher.ts';
+import { RELEASES, startRgw, type Release, type Rgw } from '../rgw/launcher.ts';
 import { sharedPath } from '../support/paths.ts';
 import { startProductionPath, type PathCounts, type ProductionPath } from '../support/production-path.ts';
 import { waitFor } from '../support/recorder.ts';
@@ -232,7 +232,10 @@ describe('production path: a transient outage (radosgw stopped for a few seconds
   const outageWindow: { stoppedAt?: number; startedAt?: number } = {};
 
   beforeAll(async () => {
-    rgw = await startRgw();
+    // of the release this project runs on (vitest.config.ts)
+    const release = rgwAccess().release as Release;
+    if (!RELEASES.includes(release)) throw new Error(`no launcher for Ceph ${release}: this test starts a cluster of its own`);
+    rgw = await startRgw({ release });
     path = await startProductionPath(rgw, {
       beforeAttempt: async ({ event, attempt }) => {
         if (event.attributes.subject !== key || attempt !== 1) return;

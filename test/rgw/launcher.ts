@@ -1,4 +1,9 @@
-// Throwaway single-node Ceph RGW (Ceph 16.2, Debian bookworm) for tests, CI and developers:
+// Throwaway single-node Ceph RGW for tests, CI and developers, in either of two releases:
+//   16.2 (Pacific): the host's Debian bookworm packages;
+//   18.2 (Reef):    Debian trixie's packages in a cached chroot (chroot.ts), each ceph command in its own
+//                   private mount namespace (proc, /dev/shm, /tmp and the state dir mounted there only), so
+//                   the host sees no mounts, clusters sharing the chroot never see each other's, and the
+//                   kernel drops every mount when the last daemon of a cluster exits.
 // 1 mon (msgr2 only) + 1 memstore OSD + 1 radosgw (beast on 127.0.0.1), no cephx, no mgr, no systemd,
 // all state in one fresh directory, ports picked free at run time (clusters may run side by side).
 // Only node: modules, so it runs under vitest and under `node --experimental-strip-types`.
@@ -9,9 +14,16 @@ import { access, constants, mkdir, mkdtemp, open, readdir, readFile, rm, writeFi
 import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
+import { CEPH_BINARIES, CEPH_PACKAGES, ensureCephChroot, type CephChroot } from './chroot.ts';
+
+/** Ceph releases the launcher can start. */
+export const RELEASES = ['16.2', '18.2'] as const;
+export type Release = (typeof RELEASES)[number];
 
 export interface Rgw {
+  /** Ceph release, major.minor ("16.2", "18.2"); for an external RGW as BUCKET_ML_RGW_RELEASE says */
+  release: string;
   endpoint: string;
   accessKey: string;
   secretKey: string;
@@ -19,6 +31,8 @@ export interface Rgw {
   region: string;
   /** state directory (only for a cluster started here) */
   dir?: string;
+  /** runs radosgw-admin against this cluster: command and leading arguments (only for a cluster started here) */
+  adminCommand?: string[];
   /** false when an external RGW from BUCKET_ML_RGW_* is used (stop() then does nothing) */
   startedHere: boolean;
   bringUpMs?: number;
@@ -32,6 +46,8 @@ export interface Rgw {
 }
 
 export interface StartOptions {
+  /** default 16.2 (the host's packages) */
+  release?: Release;
   /** state dir; wiped first. Default: a fresh mkdtemp under os.tmpdir() */
   dir?: string;
   /** S3 port of radosgw; default: a free one */
@@ -44,9 +60,8 @@ export class CephMissingError extends Error {
   override name = 'CephMissingError';
 }
 
-const PACKAGES = ['ceph-mon', 'ceph-osd', 'radosgw', 'ceph-common'];
 // binaries the launcher runs -> package that ships them on Debian
-const BINARIES: Record<string, string> = {
+const BINARIES: Record<(typeof CEPH_BINARIES)[number], string> = {
   'ceph-mon': 'ceph-mon',
   'monmaptool': 'ceph-base (dependency of ceph-mon)',
   'ceph-osd': 'ceph-osd',
@@ -63,7 +78,7 @@ const DAEMONS = [
   { name: 'mon.a', exe: 'ceph-mon' },
 ] as const;
 const ENV_HINT =
-  'Install them with `apt-get install --no-install-recommends ' + PACKAGES.join(' ') + '` (Debian/Ubuntu, as root), ' +
+  'Install them with `apt-get install --no-install-recommends ' + CEPH_PACKAGES.join(' ') + '` (Debian/Ubuntu, as root), ' +
   'or point the tests at an existing RGW with BUCKET_ML_RGW_ENDPOINT, BUCKET_ML_RGW_ACCESS_KEY, BUCKET_ML_RGW_SECRET_KEY ' +
   '(optional BUCKET_ML_RGW_REGION).';
 
@@ -128,8 +143,7 @@ function readPid(dir: string, name: string): number | undefined {
 
 /** SIGKILLs our daemons (found by pid file) and returns the pids that were signalled.
  *  Synchronous on purpose: also used from process 'exit'/signal handlers. */
-function killDaemons(dir: string, names: readonly string[] = DAEMONS.map((d) => d.name)): number[] {
-  const conf = join(dir, 'ceph.conf');
+function killDaemons(dir: string, conf: string, names: readonly string[] = DAEMONS.map((d) => d.name)): number[] {
   const killed: number[] = [];
   for (const d of DAEMONS) {
     if (!names.includes(d.name)) continue;
@@ -156,12 +170,12 @@ async function waitGone(pids: number[], timeoutMs = 10_000): Promise<void> {
 // ------------------------------------------------------------------ emergency cleanup
 // Clusters started by this process; killed synchronously if the process exits or is interrupted
 // before stop() ran (e.g. Ctrl-C during a test run), so no daemon outlives its test run.
-const live = new Set<string>();
+const live = new Map<string, string>(); // state dir -> ceph.conf path as the daemons see it
 let handlersInstalled = false;
 
 function emergencyStop(): void {
-  for (const dir of live) {
-    const pids = killDaemons(dir);
+  for (const [dir, conf] of live) {
+    const pids = killDaemons(dir, conf);
     const until = Date.now() + 2000;
     const pause = new Int32Array(new SharedArrayBuffer(4));
     while (pids.some(alive) && Date.now() < until) Atomics.wait(pause, 0, 0, 20); // sync sleep
@@ -187,6 +201,57 @@ function installHandlers(): void {
   }
 }
 
+// ------------------------------------------------------------------ where ceph runs
+
+/** Where a cluster's ceph binaries run, and where its daemons see the state dir. */
+interface CephHost {
+  /** the state dir as the daemons see it (paths in ceph.conf, pid files' owners' command lines) */
+  inside: string;
+  /** [command, args] that runs ceph binary `bin` for this cluster */
+  argv(bin: string, args: string[]): [string, string[]];
+  env: NodeJS.ProcessEnv;
+}
+
+function onHost(dir: string): CephHost {
+  return { inside: dir, argv: (bin, args) => [bin, args], env: { ...process.env, CEPH_CONF: join(dir, 'ceph.conf') } };
+}
+
+// Runs "$@" chrooted in $1 inside a fresh private mount namespace (util-linux unshare), with the host's state
+// dir $2 bound at $3. Mounts made here exist only for this process and its children: a daemon carries its
+// namespace along, and the kernel unmounts everything when its last process exits (also after SIGKILL).
+const IN_CHROOT = `set -e
+r=$1 d=$2 m=$3; shift 3
+mount -t proc proc "$r/proc"
+mount -t tmpfs -o mode=1777,size=64m shm "$r/dev/shm"
+mount -t tmpfs -o mode=1777,size=64m tmp "$r/tmp"
+mount -t tmpfs -o mode=755,size=1m state "$r/mnt"
+mkdir "$r$m"
+mount --bind "$d" "$r$m"
+exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CEPH_CONF="$m/ceph.conf" "$@"`;
+
+function inChroot(chroot: CephChroot, dir: string): CephHost {
+  // unique per cluster, so a pid's command line (-c <inside>/ceph.conf) tells our daemons from those of
+  // another cluster in the same chroot
+  const inside = `/mnt/${basename(dir)}`;
+  return {
+    inside,
+    argv: (bin, args) => ['unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', IN_CHROOT, 'ceph-chroot', chroot.root, dir, inside, bin, ...args]],
+    env: process.env,
+  };
+}
+
+/** Runs a ceph tool for the cluster and returns its stdout. */
+function cephRun(host: CephHost, bin: string, args: string[], timeoutMs?: number): Promise<string> {
+  const [cmd, argv] = host.argv(bin, args);
+  return run(cmd, argv, host.env, timeoutMs);
+}
+
+/** Starts a ceph daemon of the cluster (see daemonize). */
+function cephDaemon(host: CephHost, bin: string, args: string[], logFile: string): Promise<void> {
+  const [cmd, argv] = host.argv(bin, args);
+  return daemonize(cmd, argv, host.env, logFile);
+}
+
 // ------------------------------------------------------------------ installation
 
 async function onPath(bin: string): Promise<boolean> {
@@ -203,9 +268,9 @@ async function onPath(bin: string): Promise<boolean> {
   return false;
 }
 
-async function missingBinaries(): Promise<string[]> {
-  const missing: string[] = [];
-  for (const bin of Object.keys(BINARIES)) if (!(await onPath(bin))) missing.push(bin);
+async function missingBinaries(): Promise<(typeof CEPH_BINARIES)[number][]> {
+  const missing: (typeof CEPH_BINARIES)[number][] = [];
+  for (const bin of CEPH_BINARIES) if (!(await onPath(bin))) missing.push(bin);
   return missing;
 }
 
@@ -219,10 +284,10 @@ async function ensureCeph(log: (l: string) => void): Promise<void> {
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const t0 = performance.now();
-  log(`ceph binaries missing (${missing.join(', ')}): apt-get install ${PACKAGES.join(' ')}`);
+  log(`ceph binaries missing (${missing.join(', ')}): apt-get install ${CEPH_PACKAGES.join(' ')}`);
   try {
     await run('apt-get', ['update', '-qq'], env, 600_000);
-    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...PACKAGES], env, 1_200_000);
+    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...CEPH_PACKAGES], env, 1_200_000);
   } catch (e) {
     throw new CephMissingError(`Ceph binaries missing (${what}) and apt-get could not install them: ${(e as Error).message}`, { cause: e });
   }
@@ -350,9 +415,8 @@ async function waitFor(what: string, ok: () => Promise<boolean> | boolean, timeo
 }
 
 /** Starts radosgw and waits until it serves S3 (or dies). */
-async function startGateway(dir: string, env: NodeJS.ProcessEnv, port: number): Promise<void> {
-  const conf = join(dir, 'ceph.conf');
-  await daemonize('radosgw', ['-c', conf, '-n', 'client.rgw.a'], env, join(dir, 'log', 'start.log'));
+async function startGateway(host: CephHost, dir: string, port: number): Promise<void> {
+  await cephDaemon(host, 'radosgw', ['-c', join(host.inside, 'ceph.conf'), '-n', 'client.rgw.a'], join(dir, 'log', 'start.log'));
   const rgwDead = () => {
     const pid = readPid(dir, 'client.rgw.a');
     return pid !== undefined && !alive(pid);
@@ -360,41 +424,44 @@ async function startGateway(dir: string, env: NodeJS.ProcessEnv, port: number): 
   await waitFor(`radosgw on 127.0.0.1:${port}`, () => answers200(port), 120_000, rgwDead);
 }
 
-async function bringUp(dir: string, rgwPort: number, log: (l: string) => void): Promise<Omit<Rgw, 'stop' | 'restartGateway' | 'stopGateway' | 'startGateway' | 'bringUpMs'>> {
+type ClusterInfo = Omit<Rgw, 'stop' | 'restartGateway' | 'stopGateway' | 'startGateway' | 'bringUpMs' | 'release'>;
+
+async function bringUp(host: CephHost, dir: string, rgwPort: number, log: (l: string) => void): Promise<ClusterInfo> {
   const t0 = performance.now();
   const step = (m: string) => log(`[${((performance.now() - t0) / 1000).toFixed(2)}s] ${m}`);
   const monPort = await freePort();
-  const conf = join(dir, 'ceph.conf');
-  const env = { ...process.env, CEPH_CONF: conf };
+  const d = host.inside; // paths as the ceph binaries see them
+  const conf = join(d, 'ceph.conf');
   const fsid = randomUUID();
   for (const sub of ['run', 'log', 'mon/ceph-a', 'osd/ceph-0', 'rgw', 'crash']) await mkdir(join(dir, sub), { recursive: true });
-  await writeFile(conf, cephConf(dir, fsid, monPort, rgwPort));
+  await writeFile(join(dir, 'ceph.conf'), cephConf(d, fsid, monPort, rgwPort));
   const startLog = join(dir, 'log', 'start.log');
+  const ceph = (bin: string, args: string[], timeoutMs?: number) => cephRun(host, bin, args, timeoutMs);
 
   // monitor: mkfs wants a keyring even with auth=none; a throwaway one is enough
-  const keyring = join(dir, 'keyring');
-  await run('ceph-authtool', ['--create-keyring', keyring, '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *'], env);
-  await run('ceph-authtool', [keyring, '--gen-key', '-n', 'client.admin', '--cap', 'mon', 'allow *', '--cap', 'osd', 'allow *', '--cap', 'mgr', 'allow *'], env);
-  await run('monmaptool', ['--create', '--clobber', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, join(dir, 'monmap')], env);
-  await run('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap'), '--keyring', keyring], env);
-  await daemonize('ceph-mon', ['-c', conf, '-i', 'a'], env, startLog); // returns once the mon is initialised
+  const keyring = join(d, 'keyring');
+  await ceph('ceph-authtool', ['--create-keyring', keyring, '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *']);
+  await ceph('ceph-authtool', [keyring, '--gen-key', '-n', 'client.admin', '--cap', 'mon', 'allow *', '--cap', 'osd', 'allow *', '--cap', 'mgr', 'allow *']);
+  await ceph('monmaptool', ['--create', '--clobber', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, join(d, 'monmap')]);
+  await ceph('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', join(d, 'monmap'), '--keyring', keyring]);
+  await cephDaemon(host, 'ceph-mon', ['-c', conf, '-i', 'a'], startLog); // returns once the mon is initialised
   step(`mon on 127.0.0.1:${monPort}`);
 
   // OSD: register, mkfs (memstore), start
   const osdUuid = randomUUID();
-  const osdId = (await run('ceph', ['-c', conf, 'osd', 'new', osdUuid], env, 60_000)).trim();
+  const osdId = (await ceph('ceph', ['-c', conf, 'osd', 'new', osdUuid], 60_000)).trim();
   if (osdId !== '0') throw new Error(`unexpected osd id ${JSON.stringify(osdId)}`);
-  await run('ceph-osd', ['-c', conf, '-i', '0', '--mkfs', '--osd-uuid', osdUuid], env);
-  await daemonize('ceph-osd', ['-c', conf, '-i', '0'], env, startLog);
+  await ceph('ceph-osd', ['-c', conf, '-i', '0', '--mkfs', '--osd-uuid', osdUuid]);
+  await cephDaemon(host, 'ceph-osd', ['-c', conf, '-i', '0'], startLog);
   step('osd.0 started');
 
-  await startGateway(dir, env, rgwPort);
+  await startGateway(host, dir, rgwPort);
   step(`radosgw answering on 127.0.0.1:${rgwPort}`);
 
   // S3 user with generated keys
   const accessKey = randomBytes(15).toString('base64').replace(/[^A-Za-z0-9]/g, '').toUpperCase().padEnd(20, 'X').slice(0, 20);
   const secretKey = randomBytes(30).toString('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(40, 'x').slice(0, 40);
-  await run('radosgw-admin', ['-c', conf, 'user', 'create', '--uid=bucket-ml', '--display-name=bucket-ml tests', `--access-key=${accessKey}`, `--secret-key=${secretKey}`], env);
+  await ceph('radosgw-admin', ['-c', conf, 'user', 'create', '--uid=bucket-ml', '--display-name=bucket-ml tests', `--access-key=${accessKey}`, `--secret-key=${secretKey}`]);
   // the port may have been grabbed by someone else between freePort() and bind: make sure the gateway
   // that answered is still ours
   const pid = readPid(dir, 'client.rgw.a');
@@ -405,12 +472,12 @@ async function bringUp(dir: string, rgwPort: number, log: (l: string) => void): 
 
 /** Breaks the queue locks a killed radosgw left in RADOS, so the next radosgw owns the persistent
  *  notification queues at its next scan (~30 s) instead of after the 90 s lock expiry. */
-async function breakQueueLocks(env: NodeJS.ProcessEnv, conf: string, log: (l: string) => void): Promise<void> {
-  const base = ['-c', conf, '-p', 'default.rgw.log', '-N', 'notif'];
-  const objects = await run('rados', [...base, 'ls'], env).catch(() => '');
+async function breakQueueLocks(host: CephHost, log: (l: string) => void): Promise<void> {
+  const rados = (args: string[]) => cephRun(host, 'rados', ['-c', join(host.inside, 'ceph.conf'), '-p', 'default.rgw.log', '-N', 'notif', ...args]).catch(() => '');
+  const objects = await rados(['ls']);
   for (const q of objects.split('\n').map((s) => s.trim())) {
     if (!q || q === 'queues_list_object') continue;
-    const info = await run('rados', [...base, 'lock', 'info', q, `${q}_lock`], env).catch(() => '');
+    const info = await rados(['lock', 'info', q, `${q}_lock`]);
     let lockers: { name?: string; cookie?: string }[] = [];
     try {
       lockers = (JSON.parse(info) as { lockers?: typeof lockers }).lockers ?? [];
@@ -419,55 +486,73 @@ async function breakQueueLocks(env: NodeJS.ProcessEnv, conf: string, log: (l: st
     }
     for (const l of lockers) {
       if (!l.name || l.cookie === undefined) continue;
-      await run('rados', [...base, 'lock', 'break', q, `${q}_lock`, l.name, '--lock-cookie', l.cookie], env).catch(() => '');
+      await rados(['lock', 'break', q, `${q}_lock`, l.name, '--lock-cookie', l.cookie]);
       log(`broke lock on queue ${q}`);
     }
   }
 }
 
+/** The Ceph binaries for `release`: the host's (16.2), or a cached Debian trixie chroot (18.2). */
+async function cephFor(release: Release, log: (l: string) => void): Promise<(dir: string) => CephHost> {
+  if (release === '16.2') {
+    await ensureCeph(log);
+    return onHost;
+  }
+  const chroot = await ensureCephChroot({ suite: 'trixie', log });
+  if (!chroot.cephVersion.startsWith(`${release}.`)) {
+    throw new Error(`the ${chroot.suite} chroot ${chroot.root} has Ceph ${chroot.cephVersion}, not ${release}`);
+  }
+  return (dir) => inChroot(chroot, dir);
+}
+
 export async function startRgw(opts: StartOptions = {}): Promise<Rgw> {
   const log = opts.log ?? (() => {});
-  await ensureCeph(log);
-  const t0 = performance.now(); // bring-up time excludes a package install
+  const release = opts.release ?? '16.2';
+  const hostFor = await cephFor(release, log);
+  const t0 = performance.now(); // bring-up time excludes a package install or chroot build
 
   // A bind race on a port picked free is possible with concurrent clusters: retry with new ports.
   for (let attempt = 1; ; attempt++) {
     let dir: string;
     if (opts.dir) {
       dir = opts.dir;
-      if (DAEMONS.some((d) => { const p = readPid(dir, d.name); return p !== undefined && alive(p) && isOurs(p, d.exe, join(dir, 'ceph.conf')); })) {
-        throw new Error(`a cluster in ${dir} is still running; stop it first`);
-      }
+      const running = DAEMONS.some((d) => {
+        const p = readPid(dir, d.name);
+        return p !== undefined && alive(p) && isOurs(p, d.exe, join(hostFor(dir).inside, 'ceph.conf'));
+      });
+      if (running) throw new Error(`a cluster in ${dir} is still running; stop it first`);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
     } else {
-      dir = await mkdtemp(join(tmpdir(), 'bucket-ml-rgw-'));
+      dir = await mkdtemp(join(tmpdir(), `bucket-ml-rgw${release.split('.')[0]}-`));
     }
+    const host = hostFor(dir);
+    const conf = join(host.inside, 'ceph.conf');
     installHandlers();
-    live.add(dir);
+    live.set(dir, conf);
     const port = opts.port ?? (await freePort());
     try {
-      const info = await bringUp(dir, port, log);
+      const info = await bringUp(host, dir, port, log);
       const bringUpMs = Math.round(performance.now() - t0);
-      const conf = join(dir, 'ceph.conf');
-      const env = { ...process.env, CEPH_CONF: conf };
       let stopped = false;
       const stopRadosgw = async (): Promise<void> => {
         if (stopped) throw new Error('cluster already stopped');
-        await waitGone(killDaemons(dir, ['client.rgw.a']));
+        await waitGone(killDaemons(dir, conf, ['client.rgw.a']));
       };
       const startRadosgw = async (): Promise<void> => {
         if (stopped) throw new Error('cluster already stopped');
-        await breakQueueLocks(env, conf, log);
-        await startGateway(dir, env, port);
+        await breakQueueLocks(host, log);
+        await startGateway(host, dir, port);
       };
       return {
         ...info,
+        release,
         bringUpMs,
+        adminCommand: host.argv('radosgw-admin', ['-c', conf]).flat(),
         async stop() {
           if (stopped) return;
           stopped = true;
-          await waitGone(killDaemons(dir));
+          await waitGone(killDaemons(dir, conf));
           live.delete(dir);
           await rm(dir, { recursive: true, force: true });
         },
@@ -481,7 +566,7 @@ export async function startRgw(opts: StartOptions = {}): Promise<Rgw> {
       };
     } catch (e) {
       const tails = await logTails(dir);
-      await waitGone(killDaemons(dir)).catch(() => {});
+      await waitGone(killDaemons(dir, conf)).catch(() => {});
       live.delete(dir);
       await rm(dir, { recursive: true, force: true });
       const msg = e instanceof Error ? e.message : String(e);
@@ -490,22 +575,47 @@ export async function startRgw(opts: StartOptions = {}): Promise<Rgw> {
         log(`attempt ${attempt} lost a port race, retrying with new ports`);
         continue;
       }
-      throw new Error(`Ceph RGW failed to start: ${msg}${tails}`, { cause: e });
+      throw new Error(`Ceph RGW ${release} failed to start: ${msg}${tails}`, { cause: e });
     }
   }
 }
 
-/** The RGW for the tests: an existing one from BUCKET_ML_RGW_* env vars, else a fresh throwaway cluster. */
-export async function rgwForTests(log?: (l: string) => void): Promise<Rgw> {
-  const endpoint = process.env.BUCKET_ML_RGW_ENDPOINT;
+/** "18.2.7" → "18.2" from RGW's anonymous Swift capability document (an external RGW's release). */
+async function probeRelease(endpoint: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${endpoint}/swift/info`, { signal: AbortSignal.timeout(3000) });
+    const version = ((await res.json()) as { swift?: { version?: unknown } }).swift?.version;
+    return typeof version === 'string' ? /^\d+\.\d+/.exec(version)?.[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Releases a test run covers: BUCKET_ML_RGW_RELEASES (comma-separated, default all), or the one
+ *  external RGW named by BUCKET_ML_RGW_ENDPOINT. */
+export function releasesForTests(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.BUCKET_ML_RGW_ENDPOINT) return [env.BUCKET_ML_RGW_RELEASE || 'external'];
+  const wanted = (env.BUCKET_ML_RGW_RELEASES || RELEASES.join(',')).split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = wanted.filter((r) => !(RELEASES as readonly string[]).includes(r));
+  if (unknown.length) throw new Error(`BUCKET_ML_RGW_RELEASES: unknown release ${unknown.join(', ')} (known: ${RELEASES.join(', ')})`);
+  return wanted;
+}
+
+/** The RGW for the tests of one release: an existing one from BUCKET_ML_RGW_* env vars, else a fresh
+ *  throwaway cluster of that release. */
+export async function rgwForTests(release: string, log?: (l: string) => void): Promise<Rgw> {
+  const endpoint = process.env.BUCKET_ML_RGW_ENDPOINT?.replace(/\/+$/, '');
   if (endpoint) {
     const accessKey = process.env.BUCKET_ML_RGW_ACCESS_KEY;
     const secretKey = process.env.BUCKET_ML_RGW_SECRET_KEY;
     if (!accessKey || !secretKey) {
       throw new Error('BUCKET_ML_RGW_ENDPOINT is set: BUCKET_ML_RGW_ACCESS_KEY and BUCKET_ML_RGW_SECRET_KEY must be set too');
     }
+    const actual = process.env.BUCKET_ML_RGW_RELEASE || (await probeRelease(endpoint));
+    if (!actual) throw new Error(`cannot tell the Ceph release of ${endpoint} (no /swift/info): set BUCKET_ML_RGW_RELEASE, e.g. 18.2`);
     return {
-      endpoint: endpoint.replace(/\/+$/, ''),
+      release: actual,
+      endpoint,
       accessKey,
       secretKey,
       region: process.env.BUCKET_ML_RGW_REGION || 'default',
@@ -513,5 +623,6 @@ export async function rgwForTests(log?: (l: string) => void): Promise<Rgw> {
       async stop() {},
     };
   }
-  return startRgw(log ? { log } : {});
+  if (!(RELEASES as readonly string[]).includes(release)) throw new Error(`no launcher for Ceph release ${release} (known: ${RELEASES.join(', ')})`);
+  return startRgw({ release: release as Release, ...(log ? { log } : {}) });
 }

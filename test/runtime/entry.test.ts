@@ -80,11 +80,11 @@ describe('requests on any path reach handle', () => {
 });
 
 describe('the runtime keeps its own endpoints', () => {
-  it('liveness and readiness are the runtime\'s, not handle', async () => {
-    for (const probe of ['/health/liveness', '/health/readiness']) {
+  it('liveness and readiness are the runtime\'s (serving the module\'s probes), not handle', async () => {
+    for (const [probe, answer] of [['/health/liveness', 'alive'], ['/health/readiness', 'ready']] as const) {
       const res = await fetch(fn.url + probe);
       expect(res.status, probe).toBe(200);
-      expect(await res.text()).toBe('OK');
+      expect(await res.text()).toBe(answer);
     }
   });
 

@@ -1,4 +1,5 @@
-// radosgw-admin against the run's RGW (test/global-setup.ts provides its ceph.conf), for tests that
+// radosgw-admin against the run's RGW (test/global-setup.ts provides how to run it: on the host for
+// Ceph 16.2, inside its chroot for 18.2), for tests that
 // need S3 users other than the run's own: e.g. one limited like Rook's ObjectBucketClaim user.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -20,9 +21,10 @@ export interface RgwAdmin {
 
 /** The run's radosgw-admin; fails (never skips) when the RGW was not started by this run. */
 export function rgwAdmin(): RgwAdmin {
-  const conf = inject('rgwCephConf');
-  if (!conf) throw new Error('radosgw-admin needs the ceph.conf of the run\'s cluster: an external RGW (BUCKET_ML_RGW_*) needs BUCKET_ML_RGW_CEPH_CONF too');
-  const admin = async (...args: string[]): Promise<string> => (await run('radosgw-admin', ['-c', conf, ...args], { env: { ...process.env, CEPH_CONF: conf }, timeout: 60_000 })).stdout;
+  const command = inject('rgwAdminCommand');
+  if (!command?.length) throw new Error('radosgw-admin needs the ceph.conf of the run\'s cluster: an external RGW (BUCKET_ML_RGW_*) needs BUCKET_ML_RGW_CEPH_CONF too');
+  const [bin, ...lead] = command as [string, ...string[]];
+  const admin = async (...args: string[]): Promise<string> => (await run(bin, [...lead, ...args], { timeout: 60_000 })).stdout;
   return {
     async createUser(uid, opts = {}) {
       const out = await admin('user', 'create', `--uid=${uid}`, `--display-name=${uid}`, ...(opts.maxBuckets === undefined ? [] : [`--max-buckets=${opts.maxBuckets}`]));

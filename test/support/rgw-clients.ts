@@ -4,6 +4,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { inject } from 'vitest';
 
 export interface RgwAccess {
+  /** Ceph release of this RGW, "16.2" or "18.2" (the vitest project's, see vitest.config.ts) */
+  release: string;
   endpoint: string;
   accessKey: string;
   secretKey: string;
@@ -15,6 +17,11 @@ export function rgwAccess(): RgwAccess {
   const rgw = inject('rgw') as RgwAccess | undefined;
   if (!rgw) throw new Error('no Ceph RGW for this run: see the [rgw] message at the start of the run');
   return rgw;
+}
+
+/** Ceph major version of the RGW (16, 18): tests whose expectations differ by release branch on it. */
+export function cephMajor(rgw: RgwAccess): number {
+  return Number(rgw.release.split('.')[0]);
 }
 
 export function s3For(rgw: RgwAccess): S3Client {

@@ -27,8 +27,8 @@ function tableRows(): Row[] {
 
 /**
  * Every (status, code) a delivery can be answered with, read from the code that raises them: classify's
- * own sources (not models/: model problems stop the process at start), core's S3 and HTTP mapping and
- * the server entry in front of handle.
+ * own sources (not models/: model problems stop the process at start), core's S3 and HTTP mapping, and
+ * the server entry in front of it (packages/core/src/runtime/front.ts).
  */
 function raisedInCode(): Map<string, number> {
   const files = [
@@ -36,7 +36,6 @@ function raisedInCode(): Map<string, number> {
       .filter((f) => f.endsWith('.ts') && !f.startsWith('vendor') && !f.startsWith('models'))
       .map((f) => path.join(classifyDir, 'src', f)),
     path.join(repoRoot, 'packages/core/src/s3.ts'),
-    // the server entry `npm start` runs answers these before handle is called
     path.join(repoRoot, 'packages/core/src/runtime/front.ts'),
   ];
   const found = new Map<string, number>();

@@ -9,14 +9,16 @@ import {
   errorResponse,
   FunctionError,
   healthChecks,
+  requestPath,
   type HttpResponse,
 } from './vendor/core/index.js';
 
 /**
  * The score function for faas-js-runtime: `init` loads and verifies the models before the server
  * listens (a failure stops the process with exit code 1: a pod that cannot serve the trained models
- * must not become ready), `handle` answers every protocol on `/`, and the probes report the process
- * alive and the models loaded.
+ * must not become ready), `handle` answers every URL (the core server entry hands it every path, told
+ * by requestPath; src/protocols/router.ts routes it), and the probes report the process alive and the
+ * models loaded.
  */
 let served: Served | undefined;
 let log = createLogger({ function: 'score' });
@@ -37,7 +39,7 @@ export async function init(): Promise<void> {
 
 export function handle(context: InvocationContext, body?: unknown): HttpResponse | CloudEvent<unknown> {
   if (!served) return errorResponse(new FunctionError(503, 'not_ready', 'the models are not loaded yet'), log);
-  return invoke(served, context, body);
+  return invoke(served, { ...context, path: requestPath(context) }, body);
 }
 
 const probes = healthChecks({ notReadyReason: () => (served ? undefined : 'models not loaded') });

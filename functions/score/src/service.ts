@@ -4,13 +4,15 @@ import { loadModels } from './artifact/load.js';
 import type { Config } from './config.js';
 import { DatasetError, loadDataset } from './dataset/served-dataset.js';
 import { handleEvent } from './protocols/cloudevent.js';
-import { parseQuery, route } from './protocols/router.js';
+import { dispatch, parseQuery } from './protocols/router.js';
 import { Served } from './served.js';
 import { errorResponse, modelLocationDeps, type HttpResponse, type LocationDeps, type Logger } from './vendor/core/index.js';
 
 /** The parts of faas-js-runtime's invocation context this function reads. */
 export interface InvocationContext {
   method: string;
+  /** The request's URL path without the query (core's requestPath); '/' when not given. */
+  path?: string;
   query?: Record<string, unknown>;
   contentType?: string;
   headers?: Record<string, unknown>;
@@ -68,14 +70,17 @@ export async function startService(config: Config, log: Logger): Promise<Served>
   return new Served(models, dataset, { defaultModel: config.DEFAULT_MODEL, maxRows: config.MAX_ROWS }, log);
 }
 
-/** One invocation: a CloudEvent gets a CloudEvent back, HTTP gets the protocol's own response. */
+/**
+ * One invocation: a CloudEvent gets a CloudEvent back (on any path: a Trigger's subscriber URI may name
+ * one), HTTP requests go to the URL router.
+ */
 export function invoke(served: Served, context: InvocationContext, body: unknown): HttpResponse | CloudEvent<unknown> {
   try {
     if (context.cloudevent) {
       const query = parseQuery(context.query ?? {});
       return handleEvent(context.cloudevent, query.model, served);
     }
-    return route({ method: context.method, query: context.query ?? {}, contentType: context.contentType }, body, served);
+    return dispatch({ method: context.method, path: context.path ?? '/', query: context.query ?? {}, contentType: context.contentType, headers: context.headers }, body, served);
   } catch (error) {
     // Anything unexpected is logged and answered as a retryable 500 without internals: never a crash.
     return errorResponse(error, served.log);

@@ -1,17 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CloudEvent } from 'cloudevents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config.js';
 import { RESPONSE_TYPE } from '../src/protocols/cloudevent.js';
 import type { Served } from '../src/served.js';
-import { invoke, startService, StartupError, type InvocationContext } from '../src/service.js';
-import { ConfigError, createLogger, type HttpResponse } from '../src/vendor/core/index.js';
-import { importedArtifact, sklearnPredictions, testCsv, testData, testJson } from './helpers.js';
+import { invoke, startService, StartupError } from '../src/service.js';
+import { ConfigError, type HttpResponse } from '../src/vendor/core/index.js';
+import { sklearnPredictions, testCsv, testData, testJson } from './helpers.js';
+import { call, json, quiet, sklearnModels, type Body, type SklearnModels } from './in-process.js';
 
-/** Every protocol on `/`, in process, served from scikit-learn's weights (so answers can be checked). */
-const quiet = createLogger({}, { sink: () => {} });
+/** Every protocol on `/` (the URL that answers by the request's shape), in process. */
+let models: SklearnModels;
 let dir: string;
 let served: Served;
 let single: Served;
@@ -23,27 +23,17 @@ const row = (i: number): Record<string, string> => Object.fromEntries(table.colu
 const at = (key: string): number => preds.keys.indexOf(key);
 const expectedAccuracy = (kind: 'lda' | 'mlp'): number => preds[kind].pred_norm.filter((p, i) => p === preds.y_true[i]).length / preds.keys.length;
 
-function call(s: Served, context: Partial<InvocationContext>, body?: unknown): HttpResponse {
-  const res = invoke(s, { method: 'POST', query: {}, ...context }, body);
-  if (res instanceof CloudEvent) throw new Error('unexpected CloudEvent');
-  return res;
-}
 const post = (body: unknown, query: Record<string, string> = {}, s = served): HttpResponse => call(s, { method: 'POST', query, contentType: 'application/json' }, body);
 const get = (query: Record<string, unknown>, s = served): HttpResponse => call(s, { method: 'GET', query });
-// Tests walk deep into response bodies whose shapes the assertions themselves check.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Body = any;
-const json = (r: HttpResponse): Body => r.body as Body;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'score-protocols-'));
-  await writeFile(path.join(dir, 'lda.json'), JSON.stringify(importedArtifact('lda')));
-  await writeFile(path.join(dir, 'mlp.json'), JSON.stringify(importedArtifact('mlp')));
-  served = await startService(readConfig({ MODEL_URL: `file://${dir}/`, DATASET_URL: `file://${testJson}`, MAX_ROWS: '2000' }), quiet);
+  models = await sklearnModels();
+  dir = models.dir;
+  served = await models.start({ DATASET_URL: `file://${testJson}`, MAX_ROWS: '2000' });
   single = await startService(readConfig({ MODEL_URL: `file://${dir}/mlp.json`, DATASET_URL: testCsv }), quiet);
   noData = await startService(readConfig({ MODEL_URL: `${dir}/lda.json,${dir}/mlp.json`, DEFAULT_MODEL: 'lda', MAX_ROWS: '3' }), quiet);
 });
-afterAll(async () => rm(dir, { recursive: true, force: true }));
+afterAll(async () => models.remove());
 
 describe('configuration and start', () => {
   it('lists every configuration problem', () => {
@@ -156,7 +146,7 @@ describe('Seldon Core v1', () => {
     ['a row of the wrong width', { data: { ndarray: [[1, 2, 3]] } }, { model: 'lda' }, /160 features/],
     ['both ndarray and tensor', { data: { ndarray: [[1]], tensor: { shape: [1, 1], values: [1] } } }, { model: 'lda' }, /exactly one/],
     ['a tensor whose shape and values disagree', { data: { tensor: { shape: [2, 160], values: [1, 2] } } }, { model: 'lda' }, /needs 320 values/],
-    ['strData', { strData: 'hello' }, { model: 'lda' }, /only data.ndarray/],
+    ['strData', { strData: 'hello' }, { model: 'lda' }, /not strData/],
   ] as const)('answers %s with a 400 in Seldon status form', (_, body, query, message) => {
     const request = Object.keys(body).length ? body : { data: { ndarray: [values(0)] } };
     const res = post(request, query as Record<string, string>);
@@ -184,11 +174,11 @@ describe('Open Inference Protocol v2', () => {
     expect(Math.abs(proba.data[26] - preds.mlp.proba_norm[at('900')]![0]!)).toBeLessThan(1e-6);
   });
 
-  it('accepts one input per feature, matched by name (predict by default)', () => {
+  it('accepts one input per feature, matched by name (every output when none is asked for)', () => {
     const inputs = [...names].reverse().map((n) => ({ name: n, shape: [2], datatype: 'BYTES', data: [row(50)[n], row(51)[n]] }));
     const res = post({ inputs }, { model: 'lda' });
     expect(res.statusCode).toBe(200);
-    expect(json(res).outputs).toHaveLength(1);
+    expect(json(res).outputs.map((o: Body) => o.name)).toEqual(['predict', 'predict_proba']);
     expect(json(res).outputs[0].data).toEqual([preds.lda.pred_norm[at('50')], preds.lda.pred_norm[at('51')]]);
   });
 
@@ -207,7 +197,7 @@ describe('Open Inference Protocol v2', () => {
   it.each([
     ['an unknown output', { inputs: [{ name: 'x', shape: [1, 160], datatype: 'FP64', data: new Array(160).fill(1) }], outputs: [{ name: 'logits' }] }, /unknown output/],
     ['a shape that does not match the data', { inputs: [{ name: 'x', shape: [2, 160], datatype: 'FP64', data: [1, 2] }] }, /needs 320 values/],
-    ['strings in an FP64 tensor', { inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP64', data: ['1', '2'] }] }, /must be numbers/],
+    ['strings in an FP64 tensor', { inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP64', data: ['1', '2'] }] }, /must be finite numbers/],
     ['an unknown datatype', { inputs: [{ name: 'x', shape: [1], datatype: 'FLOAT', data: [1] }] }, /datatype/],
     ['a wrong width', { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }] }, /160 features/],
     ['missing per-feature inputs', { inputs: [{ name: 'Cz/theta', shape: [1], datatype: 'FP64', data: [1] }, { name: 'Cz/alpha', shape: [1], datatype: 'FP64', data: [1] }] }, /lack 158/],
@@ -267,6 +257,12 @@ describe('CloudEvents', () => {
     expect(ce['requestid']).toBe('req-1');
     expect(ce.data.rows[0].predictions.mlp.class).toBe(preds.mlp.pred_norm[at('23')]);
     expect(Object.keys(ce.data.rows[0].predictions)).toEqual(['mlp']);
+  });
+
+  it('answers a CloudEvent naming a model that is not served with 422, which Knative does not retry (it retries 404)', () => {
+    const out = invoke(served, { method: 'POST', query: {}, cloudevent: event(row(23), { model: 'nope' }) }, undefined) as HttpResponse;
+    expect(out.statusCode).toBe(422);
+    expect((out.body as Body).error.code).toBe('unknown_model');
   });
 
   it('answers a CloudEvent it cannot serve with a plain 400 (permanent: not retried)', () => {

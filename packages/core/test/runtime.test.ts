@@ -1,7 +1,11 @@
 // The pure parts of the server entry: where a request goes, what a malformed CloudEvent is, and the
 // command line read as faas-js-runtime's CLI reads it. (The entry itself, as a process: test/runtime.)
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../src/log.ts';
+import { frontListener } from '../src/runtime/front.ts';
 import { requestPath, REQUEST_PATH_HEADER } from '../src/index.ts';
 import { cloudEventProblems, deliveryMode } from '../src/runtime/cloudevent-check.ts';
 import { parseCommandLine, runtimePaths } from '../src/runtime/options.ts';
@@ -96,5 +100,30 @@ describe('runtimePaths', () => {
   it('follows the handlers\' own path, then LIVENESS_URL/READINESS_URL/METRICS_URL, then the defaults', () => {
     expect(runtimePaths({}, {})).toEqual(own);
     expect(runtimePaths({ liveness: { path: '/alive' } }, { READINESS_URL: '/ready', METRICS_URL: '/m' })).toEqual(new Set(['/alive', '/ready', '/m']));
+  });
+});
+
+describe('frontListener', () => {
+  async function serve(runtime: Parameters<typeof frontListener>[0], lines: string[]): Promise<{ server: Server; url: string }> {
+    const server = createServer(frontListener(runtime, { runtimePaths: own, bodyLimit: 1024, log: createLogger({}, { sink: (l) => lines.push(l) }) }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  }
+
+  it('answers 500 (and logs) when the runtime behind it throws, instead of an uncaught exception that stops the process', async () => {
+    const lines: string[] = [];
+    const { server, url } = await serve(() => {
+      throw new Error('runtime broke');
+    }, lines);
+    try {
+      for (const init of [{}, { method: 'POST', headers: HTTP.structured(new CloudEvent({ type: 't', source: '/s' })).headers as Record<string, string>, body: '{"specversion":"1.0","id":"1","type":"t","source":"/s"}' }]) {
+        const res = await fetch(`${url}/x`, init);
+        expect(res.status).toBe(500);
+        expect(await res.json()).toMatchObject({ error: { code: 'internal', retryable: true } });
+      }
+      expect(lines.filter((l) => l.includes('runtime broke'))).toHaveLength(2);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -3,6 +3,7 @@
  * by AWS_ENDPOINT_URL_S3) with bucket `photos` whose notifications push to classify, run as a child
  * process with the shared MobileNet; the sample photos are uploaded and their labels printed; then it
  * keeps running, classifying whatever any S3 client uploads, until Ctrl-C (SIGINT) or SIGTERM.
+ * PIPELINE=broker puts the cluster's eventing in between (run/broker-pipeline.ts).
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -11,6 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3Server, type DeliveryEvent, type RequestLogEntry } from './s3-server/index.js';
+import type { BrokerRecord } from './eventing/index.js';
+import { describeCounts, OVERLAY, startBrokerPipeline, type BrokerPipeline } from './run/broker-pipeline.js';
 import { BuildError, ensureFunctionBuilt } from './run/build.js';
 import { startFunctionProcess, type FunctionProcess, type LogLine } from './run/classify-process.js';
 import { choosePort } from './run/ports.js';
@@ -44,6 +47,7 @@ function log(source: string, line: string): void {
 class Run {
   server?: S3Server;
   classify?: FunctionProcess;
+  broker?: BrokerPipeline;
   s3?: S3Client;
   stopping = false;
   private readonly outcomes = new Map<string, Outcome>();
@@ -89,8 +93,13 @@ class Run {
     this.classify = this.startClassify(endpoint, credentials, classifyPort);
     const classifyUrl = this.classify.url;
 
-    // bucket and notification while the model loads
+    // bucket, eventing and notification while the model loads
     await this.ensureBucket();
+    if (s.pipeline === 'broker') {
+      ui.progress(`starting the Broker stand-in from ${OVERLAY} (kubectl kustomize)`);
+      this.broker = await startBrokerPipeline(classifyUrl, (r) => this.onBrokerRecord(r));
+      ui.done(`Broker stand-in ready: CephSource adapter ${this.broker.adapterUrl} → Broker ${this.broker.ingressUrl} → Triggers of ${OVERLAY}`);
+    }
     const pushEndpoint = s.rgw?.pushEndpoint ?? `http://127.0.0.1:${classifyPort}`;
     if (s.mode === 'embedded') {
       this.server!.setBucketNotifications(
@@ -99,8 +108,9 @@ class Run {
           id: notificationId(suffix),
           events: ['s3:ObjectCreated:*'],
           filter: { suffix },
-          endpoint: classifyUrl,
-          format: s.format,
+          // broker: RGW pushes to the CephSource adapter, in RGW's own format, as in the cluster
+          endpoint: this.broker?.adapterUrl ?? classifyUrl,
+          format: this.broker ? 'rgw' : s.format,
         })),
       );
     } else {
@@ -118,6 +128,11 @@ class Run {
 
     const samples = await this.uploadSamples();
     if (samples.length > 0) await this.showFirstTable(samples);
+    if (this.broker) {
+      // the result events' own trip (reply → Broker → review) ends a moment after the results
+      await Promise.race([this.broker.eventing.broker.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      ui.print(describeCounts(this.broker.counts()));
+    }
     this.printBanner(endpoint, credentials, classifyUrl, pushEndpoint);
     this.live = true;
   }
@@ -150,6 +165,37 @@ class Run {
     if (this.settings.verbose) ui.print(ui.dim(`notify: ${e.outcome} ${what} ${result}`));
     if (e.outcome === 'dropped' && !this.stopping) {
       this.settle(e.key, { image: e.key, note: `notification dropped after ${e.attempt} attempts (${result})`, failed: true });
+    }
+  }
+
+  /** What the Broker does, as it happens: logged; retries, review and dead letters shown. */
+  private onBrokerRecord(r: BrokerRecord): void {
+    const b = this.broker;
+    if (!b || this.stopping) return;
+    const show = (line: string): void => {
+      if (this.live) ui.print(line);
+    };
+    switch (r.kind) {
+      case 'attempt': {
+        log('broker', `${r.trigger} ${r.type} ${r.subject ?? ''} attempt ${r.attempt}: ${r.status ?? r.error ?? ''} → ${r.verdict} (${r.ms} ms)`);
+        const key = r.subject ?? r.id;
+        if (b.classifyTriggers.has(r.trigger) && r.verdict === 'retry') show(ui.yellow(`  ${key}: classify answered ${r.status ?? r.error ?? 'nothing'}; the Broker retries (attempt ${r.attempt})`));
+        if (b.reviewTriggers.has(r.trigger) && r.verdict === 'ok') show(ui.dim(`  ${key}: low confidence → result event delivered to review (Trigger ${r.trigger})`));
+        break;
+      }
+      case 'dead-lettered': {
+        const key = r.event.attributes.subject ?? r.id;
+        const code = r.event.attributes.knativeerrorcode;
+        log('broker', `${r.trigger}: ${key} dead-lettered after ${r.attempts} attempts (${code ?? 'no answer'})`);
+        show(ui.red(`  ${key}: dead-lettered after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'} (HTTP ${code ?? 'none'}) → dead-letters`));
+        if (!this.outcomes.has(key)) this.settle(key, { image: key, note: `dead-lettered after ${r.attempts} attempts (HTTP ${code ?? 'none'})`, failed: true });
+        break;
+      }
+      case 'rejected':
+        log('broker', `ingress refused an event: ${r.status} ${r.reason}`);
+        break;
+      default:
+        break;
     }
   }
 
@@ -204,7 +250,7 @@ class Run {
       }
       case 'classified':
         this.exampleResult ??= `s3://${String(entry.bucket)}/${String(entry.resultKey)}`;
-        if (key) void this.resultRow(entry).then((row) => this.settle(key, row));
+        if (key) void this.resultRow(entry).then((row) => this.settle(key, this.broker && entry.confidence === 'low' ? { ...row, note: 'low confidence' } : row));
         break;
       case 'not classified':
         if (key) this.settle(key, { image: key, note: `not classified: ${String(entry.code)} (${String(entry.reason)})`, failed: true });
@@ -330,7 +376,13 @@ class Run {
     const s = this.settings;
     const e = `--endpoint-url ${endpoint}`;
     const kind = s.mode === 'embedded' ? `embedded S3 server, ${s.dataDir ? `data in ${s.dataDir}` : 'in memory'}` : 'real Ceph RGW';
-    const via = s.mode === 'embedded' ? (s.format === 'rgw' ? 'as RGW 16 pushes them' : 'as CephSource CloudEvents') : `RGW pushes to ${pushEndpoint}`;
+    const via = this.broker
+      ? 'through the CephSource adapter and the Broker'
+      : s.mode === 'embedded'
+        ? s.format === 'rgw'
+          ? 'as RGW 16 pushes them'
+          : 'as CephSource CloudEvents'
+        : `RGW pushes to ${pushEndpoint}`;
     const lines = [
       '',
       ui.bold('Running. Anything uploaded to the bucket is classified:'),
@@ -340,6 +392,12 @@ class Run {
       `  Secret key    ${s.mode === 'embedded' ? credentials.secretAccessKey : '(your AWS_SECRET_ACCESS_KEY)'}`,
       `  Bucket        ${s.bucket}   (${s.suffixes.map((x) => `*${x}`).join(' ')} → classify at ${classifyUrl}, notifications ${via})`,
       `  Results       s3://${s.bucket}/results/<key>/<version>.json`,
+      ...(this.broker
+        ? [
+            `  Broker        ${this.broker.ingressUrl}   (stand-in for the cluster's, Triggers from ${OVERLAY}; CloudEvents from any source, e.g. RGW 17+)`,
+            `                low-confidence results → review, failures after retries → dead-letters (see each row)`,
+          ]
+        : []),
       '',
       '  With the AWS CLI (any S3 client works the same way):',
       `    export AWS_ACCESS_KEY_ID=${credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${s.mode === 'embedded' ? credentials.secretAccessKey : '…'} AWS_DEFAULT_REGION=us-east-1`,
@@ -359,6 +417,10 @@ class Run {
     this.stopping = true;
     for (const [key, resolve] of this.waiters) resolve({ key, row: { image: key, note: 'stopped' } });
     this.waiters.clear();
+    if (this.broker) {
+      ui.progress('stopping the Broker stand-in');
+      await this.broker.close();
+    }
     if (this.classify) {
       ui.progress(`stopping classify (pid ${this.classify.pid})`);
       const { code, signal } = await this.classify.stop(5000);

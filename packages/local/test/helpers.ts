@@ -64,3 +64,23 @@ export async function until<T>(probe: () => T | undefined | false | Promise<T | 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** What an SDK call failed with (name, HTTP status, message); throws if it succeeded. */
+export async function failure(promise: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
+  try {
+    await promise;
+  } catch (e) {
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, message: err.message, ...(err.$metadata?.httpStatusCode ? { status: err.$metadata.httpStatusCode } : {}) };
+  }
+  throw new Error('expected the request to fail');
+}
+
+/** Every path of an object's keys and the JSON type at each path: `s3.object.size:number`. */
+export function shape(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value)) return [`${prefix}:array`, ...(value.length > 0 ? shape(value[0], `${prefix}[]`) : [])];
+  if (value !== null && typeof value === 'object') {
+    return [`${prefix}:object`, ...Object.entries(value).flatMap(([k, v]) => shape(v, prefix ? `${prefix}.${k}` : k))].filter((p) => p !== ':object');
+  }
+  return [`${prefix}:${value === null ? 'null' : typeof value}`];
+}

@@ -7,22 +7,13 @@ import { CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, DeleteObje
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryEvent, S3Server } from '../src/s3-server/index.ts';
 import { sharedPath } from '../../../test/support/paths.ts';
-import { client, startReceiver, startServer, until, type Received } from './helpers.ts';
+import { client, shape, startReceiver, startServer, until, type Received } from './helpers.ts';
 
 interface Capture {
   rawHeaders: string[];
   body: { Records: Array<Record<string, unknown>> };
 }
 const sample = async (name: string): Promise<Capture> => JSON.parse(await readFile(sharedPath('reference/ceph-rgw-16.2/samples', name), 'utf8')) as Capture;
-
-/** Every path of an object's keys and the JSON type at each path: `s3.object.size:number`. */
-function shape(value: unknown, prefix = ''): string[] {
-  if (Array.isArray(value)) return [`${prefix}:array`, ...(value.length > 0 ? shape(value[0], `${prefix}[]`) : [])];
-  if (value !== null && typeof value === 'object') {
-    return [`${prefix}:object`, ...Object.entries(value).flatMap(([k, v]) => shape(v, prefix ? `${prefix}.${k}` : k))].filter((p) => p !== ':object');
-  }
-  return [`${prefix}:${value === null ? 'null' : typeof value}`];
-}
 
 const recordOf = (r: Received): Record<string, unknown> & { s3: { object: Record<string, unknown>; bucket: Record<string, unknown>; configurationId: string } } => {
   const body = JSON.parse(r.body) as { Records: Array<never> };

@@ -10,7 +10,6 @@ import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
-  CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -27,20 +26,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Server } from '../src/s3-server/index.ts';
 import { sharedPath } from '../../../test/support/paths.ts';
-import { client, startServer } from './helpers.ts';
+import { client, failure, startServer } from './helpers.ts';
 
 const photo = sharedPath('images/dog.jpg');
 const md5 = (data: Uint8Array | string): string => createHash('md5').update(data).digest('hex');
-
-async function error(promise: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await promise;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, ...(err.$metadata?.httpStatusCode ? { status: err.$metadata.httpStatusCode } : {}) };
-  }
-  throw new Error('expected the request to fail');
-}
 
 for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
   describe(`S3 server with the AWS SDK (checksums: ${checksums})`, () => {
@@ -94,8 +83,8 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       expect(got.ChecksumCRC32C).toBe(put.ChecksumCRC32C);
       expect(await got.Body!.transformToString()).toBe('checksummed');
       // A wrong checksum is refused
-      expect(await error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'bad.txt', Body: body, ChecksumCRC32: 'AAAAAA==' })))).toMatchObject({ name: 'BadDigest', status: 400 });
-      expect(await error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad.txt' })))).toMatchObject({ status: 404 });
+      expect(await failure(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'bad.txt', Body: body, ChecksumCRC32: 'AAAAAA==' })))).toMatchObject({ name: 'BadDigest', status: 400 });
+      expect(await failure(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad.txt' })))).toMatchObject({ status: 404 });
     });
 
     it('streams of unknown origin (Readable.from) also arrive intact', async () => {
@@ -115,18 +104,18 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       expect(await tail.Body!.transformToString()).toBe('789');
       const open = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'digits.txt', Range: 'bytes=8-' }));
       expect(await open.Body!.transformToString()).toBe('89');
-      expect(await error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'digits.txt', Range: 'bytes=10-12' })))).toMatchObject({ name: 'InvalidRange', status: 416 });
+      expect(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'digits.txt', Range: 'bytes=10-12' })))).toMatchObject({ name: 'InvalidRange', status: 416 });
     });
 
     it('honours conditional requests: If-None-Match: * on PUT, If-Match / If-None-Match on GET', async () => {
       const first = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'once.json', Body: '{"v":1}', IfNoneMatch: '*' }));
-      expect(await error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'once.json', Body: '{"v":2}', IfNoneMatch: '*' })))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+      expect(await failure(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'once.json', Body: '{"v":2}', IfNoneMatch: '*' })))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
       const still = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'once.json', IfMatch: first.ETag }));
       expect(await still.Body!.transformToString()).toBe('{"v":1}');
-      expect(await error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'once.json', IfMatch: '"0123456789abcdef0123456789abcdef"' })))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
-      expect(await error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'once.json', IfNoneMatch: first.ETag })))).toMatchObject({ status: 304 });
+      expect(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'once.json', IfMatch: '"0123456789abcdef0123456789abcdef"' })))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+      expect(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'once.json', IfNoneMatch: first.ETag })))).toMatchObject({ status: 304 });
       // If-Match on PUT: replace only the version you read
-      expect(await error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'once.json', Body: 'x', IfMatch: '"ffffffffffffffffffffffffffffffff"' })))).toMatchObject({ status: 412 });
+      expect(await failure(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'once.json', Body: 'x', IfMatch: '"ffffffffffffffffffffffffffffffff"' })))).toMatchObject({ status: 412 });
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'once.json', Body: '{"v":3}', IfMatch: first.ETag }));
     });
 
@@ -190,8 +179,8 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
       expect(head.ContentType).toBe('text/plain');
       await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'src.txt', CopySource: `${bucket}/src.txt`, MetadataDirective: 'REPLACE', Metadata: { b: '2' } }));
       expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'src.txt' }))).Metadata).toEqual({ b: '2' });
-      expect(await error(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'src.txt', CopySource: `${bucket}/src.txt` })))).toMatchObject({ name: 'InvalidRequest' });
-      expect(await error(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'x', CopySource: `${bucket}/missing.txt` })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
+      expect(await failure(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'src.txt', CopySource: `${bucket}/src.txt` })))).toMatchObject({ name: 'InvalidRequest' });
+      expect(await failure(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'x', CopySource: `${bucket}/missing.txt` })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
     });
 
     it('deletes one object (204 even when absent) and many at once (DeleteObjects, as `aws s3 rm --recursive`)', async () => {
@@ -209,25 +198,19 @@ for (const checksums of ['default', 'WHEN_REQUIRED'] as const) {
     it('manages buckets and answers S3 errors by name', async () => {
       const name = `tmp-${checksums.toLowerCase().replace('_', '-')}`;
       await s3.send(new CreateBucketCommand({ Bucket: name }));
-      expect(await error(s3.send(new CreateBucketCommand({ Bucket: name })))).toMatchObject({ name: 'BucketAlreadyOwnedByYou', status: 409 });
+      expect(await failure(s3.send(new CreateBucketCommand({ Bucket: name })))).toMatchObject({ name: 'BucketAlreadyOwnedByYou', status: 409 });
       await s3.send(new HeadBucketCommand({ Bucket: name }));
       expect((await s3.send(new GetBucketLocationCommand({ Bucket: name }))).LocationConstraint).toBeUndefined();
       expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toContain(name);
       await s3.send(new PutObjectCommand({ Bucket: name, Key: 'k', Body: 'v' }));
-      expect(await error(s3.send(new DeleteBucketCommand({ Bucket: name })))).toMatchObject({ name: 'BucketNotEmpty', status: 409 });
+      expect(await failure(s3.send(new DeleteBucketCommand({ Bucket: name })))).toMatchObject({ name: 'BucketNotEmpty', status: 409 });
       await s3.send(new DeleteObjectCommand({ Bucket: name, Key: 'k' }));
       await s3.send(new DeleteBucketCommand({ Bucket: name }));
-      expect(await error(s3.send(new HeadBucketCommand({ Bucket: name })))).toMatchObject({ status: 404 });
-      expect(await error(s3.send(new ListObjectsV2Command({ Bucket: name })))).toMatchObject({ name: 'NoSuchBucket', status: 404 });
-      expect(await error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'no/such/key' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
-      expect(await error(s3.send(new PutObjectCommand({ Bucket: 'no-such-bucket', Key: 'k', Body: 'v' })))).toMatchObject({ name: 'NoSuchBucket' });
-      expect(await error(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })))).toMatchObject({ name: 'InvalidBucketName' });
-    });
-
-    it('refuses multipart uploads with NotImplemented and says what to do instead', async () => {
-      const e = await error(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'big.bin' })));
-      expect(e).toMatchObject({ name: 'NotImplemented', status: 501 });
-      expect(e.message).toMatch(/multipart_threshold/);
+      expect(await failure(s3.send(new HeadBucketCommand({ Bucket: name })))).toMatchObject({ status: 404 });
+      expect(await failure(s3.send(new ListObjectsV2Command({ Bucket: name })))).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+      expect(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'no/such/key' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
+      expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'no-such-bucket', Key: 'k', Body: 'v' })))).toMatchObject({ name: 'NoSuchBucket' });
+      expect(await failure(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })))).toMatchObject({ name: 'InvalidBucketName' });
     });
   });
 }

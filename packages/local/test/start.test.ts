@@ -6,12 +6,14 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { GetBucketNotificationConfigurationCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectedTop1, firstName } from '../../../test/support/images.ts';
 import { sharedPath } from '../../../test/support/paths.ts';
 import { rgwAccess, uniqueName } from '../../../test/support/rgw-clients.ts';
 import { freePort } from '../src/run/ports.ts';
 import { repoRoot } from '../src/run/paths.ts';
+import { bigJpeg } from './big-photo.ts';
 import { until } from './helpers.ts';
 
 interface Started {
@@ -89,6 +91,28 @@ const printed = (out: string, label: string): string => {
   return m[1];
 };
 
+interface StoredResult {
+  object: { key: string };
+  top: { label: string };
+}
+
+/** The result classify stores for one version of an object, once it is there. */
+async function storedResult(s3: S3Client, key: string, etag: string, timeoutMs: number): Promise<StoredResult> {
+  const resultKey = `results/${key}/etag-${etag}.json`;
+  return until(
+    async () => {
+      try {
+        const got = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: resultKey }));
+        return JSON.parse(await got.Body!.transformToString()) as StoredResult;
+      } catch {
+        return undefined;
+      }
+    },
+    timeoutMs,
+    `the stored result ${resultKey}`,
+  );
+}
+
 afterEach(async () => {
   // a failed test must not leave a pipeline running
   for (const s of running.splice(0)) {
@@ -103,8 +127,9 @@ afterEach(async () => {
 });
 
 describe('npm start (embedded S3 server)', () => {
-  it('classifies the samples, then a later upload, and stops cleanly on Ctrl-C', async () => {
+  it('classifies the samples, then later uploads (one a 17 MB photo sent multipart), and stops cleanly on Ctrl-C', async () => {
     const t0 = performance.now();
+    const bigPhoto = bigJpeg('kite.jpg');
     const s = npmStart({ S3_PORT: String(await freePort()), CLASSIFY_PORT: String(await freePort()) });
     await waitForTable(s, 180_000);
     const firstTableMs = Math.round(performance.now() - t0);
@@ -137,22 +162,24 @@ describe('npm start (embedded S3 server)', () => {
       const photo = await readFile(sharedPath('images/kite.jpg'));
       const key = 'later/kite again.jpeg';
       await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: key, Body: photo, ContentType: 'image/jpeg' }));
-      const resultKey = `results/${key}/etag-${createHash('md5').update(photo).digest('hex')}.json`;
-      const stored = await until(
-        async () => {
-          try {
-            const got = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: resultKey }));
-            return JSON.parse(await got.Body!.transformToString()) as { object: { key: string }; top: { label: string } };
-          } catch {
-            return undefined;
-          }
-        },
-        30_000,
-        `the stored result ${resultKey}`,
-      );
+      const stored = await storedResult(s3, key, createHash('md5').update(photo).digest('hex'), 30_000);
       expect(stored.object.key).toBe(key);
       expect(firstName(stored.top.label)).toBe(expected.get('kite.jpg'));
       await until(() => s.output().includes('later/kite again.jpeg'), 10_000, 'the new row');
+
+      // a camera-sized photo: above 8 MB the AWS CLI and the SDKs' managed upload go multipart
+      const big = await bigPhoto;
+      expect(big.length).toBeGreaterThan(16 * 1024 * 1024);
+      const bigKey = 'camera/IMG_0002.jpg';
+      const parts = new Set<number>();
+      const upload = new Upload({ client: s3, params: { Bucket: 'photos', Key: bigKey, Body: big, ContentType: 'image/jpeg' } });
+      upload.on('httpUploadProgress', (p) => p.part !== undefined && parts.add(p.part));
+      const done = await upload.done();
+      expect(parts.size).toBeGreaterThanOrEqual(3);
+      expect(done.ETag).toMatch(new RegExp(`^"[0-9a-f]{32}-${parts.size}"$`));
+      const bigStored = await storedResult(s3, bigKey, done.ETag!.slice(1, -1), 60_000);
+      expect(firstName(bigStored.top.label)).toBe(expected.get('kite.jpg'));
+      await until(() => s.output().includes(bigKey), 10_000, 'the row of the multipart upload');
     } finally {
       s3.destroy();
     }
@@ -178,6 +205,56 @@ describe('npm start (embedded S3 server)', () => {
     expect(exit, s.output()).toEqual({ code: 0, signal: null });
     expect(alive(classifyPid)).toBe(false);
     expect(tree.filter(alive)).toEqual([]);
+  }, 240_000);
+});
+
+describe('npm start with PIPELINE=broker (the cluster\'s eventing stood in)', () => {
+  it('routes uploads through the CephSource adapter and the Broker: results replied, low confidence to review, a permanent failure dead-lettered, multipart by its own Trigger', async () => {
+    const bigPhoto = bigJpeg('kite.jpg');
+    const s = npmStart({ PIPELINE: 'broker', S3_PORT: '0', CLASSIFY_PORT: '0' });
+    await waitForTable(s, 180_000);
+    const out = s.output();
+    const expected = expectedTop1();
+    expect(out).toMatch(new RegExp(`${expected.size} of ${expected.size} images classified`));
+    expect(out).toMatch(/Broker stand-in ready: CephSource adapter http:\S+ → Broker http:\S+\/bucket-ml\/bucket-ml → Triggers of knative\/overlays\/cephsource/);
+    // every sample went RGW push → adapter → Broker → classify once; each result event was replied into
+    // the Broker, and exactly the low-confidence ones reached review
+    const rows = out.split('\n').filter((l) => [...expected.keys()].some((image) => l.trimStart().startsWith(`${image} `)));
+    const low = rows.filter((l) => l.includes('low confidence')).length;
+    expect(low).toBeGreaterThan(0);
+    expect(low).toBeLessThan(expected.size);
+    const n = expected.size;
+    expect(out).toContain(`Broker: ${n} notification events → ${n} deliveries to classify (0 retried) → ${n} result events replied → ${low} to review (low confidence), 0 dead-lettered`);
+
+    const s3 = new S3Client({
+      endpoint: printed(out, 'S3 endpoint'),
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: printed(out, 'Access key'), secretAccessKey: printed(out, 'Secret key') },
+    });
+    try {
+      // a permanent failure: tried once (Knative does not retry 4xx other than 404/408/409/429), then dead-lettered
+      await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'notes.jpg', Body: 'a text file named .jpg\n' }));
+      await until(() => /notes\.jpg: dead-lettered after 1 attempt \(HTTP 4\d\d\) → dead-letters/.test(s.output()), 30_000, 'the dead letter of notes.jpg');
+      // a camera-sized photo, sent multipart: RGW's CompleteMultipartUpload event has its own Trigger
+      const done = await new Upload({ client: s3, params: { Bucket: 'photos', Key: 'camera/IMG_0003.jpg', Body: await bigPhoto, ContentType: 'image/jpeg' } }).done();
+      expect(done.ETag).toMatch(/-\d+"$/);
+      const stored = await storedResult(s3, 'camera/IMG_0003.jpg', done.ETag!.slice(1, -1), 60_000);
+      expect(firstName(stored.top.label)).toBe(expected.get('kite.jpg'));
+      const logFile = /Log: (\S+)/.exec(out)![1]!;
+      // the Broker records the attempt once classify's answer is in, a moment after the result is stored
+      const attempt = /\[broker\] classify-complete-multipart-upload com\.amazonaws\.ObjectCreated:CompleteMultipartUpload camera\/IMG_0003\.jpg attempt 1: 200 → ok/;
+      await until(async () => attempt.test(await readFile(logFile, 'utf8')), 10_000, 'the Broker attempt on Trigger classify-complete-multipart-upload');
+    } finally {
+      s3.destroy();
+    }
+
+    const classifyPid = Number(/classify ready on \S+ \(pid (\d+)/.exec(out)?.[1]);
+    const tree = descendants(s.child.pid!);
+    process.kill(-s.child.pid!, 'SIGINT');
+    expect(await s.exited, s.output()).toEqual({ code: 0, signal: null });
+    await until(() => !alive(classifyPid), 2000, 'classify to be gone').catch(() => undefined);
+    expect(tree.filter(alive), 'processes left behind').toEqual([]);
   }, 240_000);
 });
 

@@ -16,3 +16,12 @@ export function handle(context, body) {
     },
   };
 }
+
+// Probes of its own (as every bucket-ml function has): the runtime's default ones answer 503 whenever
+// the event loop lags, which a loaded test machine does.
+export function liveness(_request, reply) {
+  reply.code(200).header('content-type', 'text/plain').send('alive');
+}
+export function readiness(_request, reply) {
+  reply.code(200).header('content-type', 'text/plain').send('ready');
+}

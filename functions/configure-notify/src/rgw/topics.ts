@@ -3,6 +3,8 @@
  * - GetTopicAttributes: `User`, `Name`, `TopicArn`, `OpaqueData`, and `EndPoint`, a JSON string
  *   `{"EndpointAddress": <push-endpoint>, "EndpointArgs": <the CreateTopic form, decoded and
  *   re-joined with & — not re-encoded>, "EndpointTopic", "HasStoredSecret": "false", "Persistent": "true"}`.
+ *   RGW 18: no `TopicArn`; `HasStoredSecret`/`Persistent` are JSON booleans; EndpointArgs holds each
+ *   attribute once, flat, sorted by key (ListTopics writes the flags as `True`/`False`).
  *   verify-ssl, cloudevents, ack levels, exchange, use-ssl, ca-location exist only inside EndpointArgs.
  * - ListTopics: the same per member, as XML; plus, for every bucket notification, RGW's private copy
  *   of its topic named `<notification id>_<topic>` under the topic's own ARN (hence "each ARN listed
@@ -50,7 +52,8 @@ export function parseEndpointArgs(args: string): Record<string, string> {
   return flat;
 }
 
-const isTrue = (v: string | undefined): boolean => v?.toLowerCase() === 'true';
+// RGW 16 writes flags as strings ("true", "True"); RGW 18's GetTopicAttributes as JSON booleans
+const isTrue = (v: string | boolean | undefined): boolean => String(v).toLowerCase() === 'true';
 
 /** The topic name in an ARN `arn:aws:sns:<zonegroup>:<tenant>:<name>`. */
 export const topicNameOfArn = (arn: string): string => arn.slice(arn.lastIndexOf(':') + 1);
@@ -110,7 +113,7 @@ export async function getTopic(sns: SNSClient, arn: string): Promise<ActualTopic
     throw error;
   }
   const name = attributes.Name ?? topicNameOfArn(arn);
-  let endpoint: { EndpointAddress?: string; EndpointArgs?: string; Persistent?: string } = {};
+  let endpoint: { EndpointAddress?: string; EndpointArgs?: string; Persistent?: string | boolean } = {};
   try {
     endpoint = JSON.parse(attributes.EndPoint ?? '{}') as typeof endpoint;
   } catch {

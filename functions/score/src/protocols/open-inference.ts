@@ -3,67 +3,59 @@ import type { LoadedModel } from '../artifact/load.js';
 import { parseNumber } from '../dataset/table.js';
 import type { Served } from '../served.js';
 import { badRequest, FunctionError, jsonResponse, type HttpResponse } from '../vendor/core/index.js';
-import { matrixFromPositional } from './features.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
+import { matrixFromPositional } from './features.js';
+import { DATATYPES, tensorValues, type TensorInput } from './oip-tensor.js';
 
 /**
- * Open Inference Protocol (KServe / MLServer "v2"). Since the function has only `/`, the model is chosen
- * with `?model=NAME` (or is the default model) instead of /v2/models/NAME/infer, and metadata is
- * `GET /?model=NAME`. Inputs are one [n, features] tensor in the model's feature order, or one [n]
+ * Open Inference Protocol v2, REST (kserve/open-inference-protocol specification/protocol/
+ * inference_rest.md and open_inference_rest.yaml; KServe docs/predict-api/v2/required_api.md).
+ * Inputs are one [n, features] (or [features]) tensor in the model's feature order, or one [n] / [n, 1]
  * tensor per feature named by the feature (MLServer's pandas-style request). Outputs are `predict`
- * (class labels, the default, as MLServer's sklearn runtime) and/or `predict_proba`. Errors are
- * `{"error": "..."}` as the protocol specifies.
+ * (class labels) and `predict_proba`; without `outputs` both are returned, as the spec says ("if not
+ * specified all outputs produced by the model will be returned"). Errors are `{"error": "..."}`.
  */
-const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
-const OUTPUTS = ['predict', 'predict_proba'] as const;
+export const OUTPUTS = ['predict', 'predict_proba'] as const;
+export const INPUT_NAME = 'input-0';
+
+// The spec's $parameters are an object of string/number/boolean; clients put richer values there too
+// (MLServer's content_type), so any value is accepted; only Triton's binary_data* ones (oip-binary.ts)
+// change how tensors travel, never the answer.
+const parameters = z.record(z.string(), z.unknown()).optional();
 
 const requestSchema = z.object({
   id: z.string().optional(),
-  parameters: z.record(z.string(), z.unknown()).optional(),
+  parameters,
   inputs: z
     .array(
       z.object({
         name: z.string().min(1),
         shape: z.array(z.int().nonnegative()).min(1).max(2),
         datatype: z.enum(DATATYPES),
-        parameters: z.record(z.string(), z.unknown()).optional(),
+        parameters,
         data: z.array(z.unknown()),
       }),
     )
     .min(1),
-  outputs: z.array(z.object({ name: z.string(), parameters: z.record(z.string(), z.unknown()).optional() })).optional(),
+  outputs: z.array(z.object({ name: z.string(), parameters })).optional(),
 });
-type Input = z.infer<typeof requestSchema>['inputs'][number];
 
 export function isInferenceRequest(body: Record<string, unknown>): boolean {
   return 'inputs' in body;
 }
 
+/** The spec's error object: `{"error": <message>}`. */
 export const v2Error = (status: number, message: string): HttpResponse => jsonResponse(status, { error: message });
 
-function flatten(data: readonly unknown[]): unknown[] {
-  return data.some(Array.isArray) ? data.flat(Infinity) : [...data];
-}
-
-function values(input: Input): unknown[] {
-  const flat = flatten(input.data);
-  const expected = input.shape.reduce((a, b) => a * b, 1);
-  if (flat.length !== expected) throw badRequest('bad_shape', `input "${input.name}": shape [${input.shape.join(', ')}] needs ${expected} values, got ${flat.length}`);
-  if (input.datatype !== 'BYTES' && flat.some((v) => typeof v !== 'number' && typeof v !== 'boolean')) {
-    throw badRequest('bad_datatype', `input "${input.name}": ${input.datatype} data must be numbers`);
-  }
-  return flat.map((v) => (typeof v === 'boolean' ? Number(v) : v));
-}
-
 /** The input rows (raw features in model order) of a request. */
-function inputMatrix(inputs: readonly Input[], loaded: LoadedModel): { x: Float64Array; rows: number } {
+function inputMatrix(inputs: readonly TensorInput[], loaded: LoadedModel): { x: Float64Array; rows: number } {
   const model = loaded.model;
   const f = model.featureNames.length;
   const features = new Set(model.featureNames);
   const byFeature = inputs.length > 1 || (f === 1 && features.has(inputs[0]!.name.trim()));
   if (!byFeature) {
     const input = inputs[0]!;
-    const flat = values(input);
+    const flat = tensorValues(input);
     const [n, width] = input.shape.length === 1 ? [1, input.shape[0]!] : [input.shape[0]!, input.shape[1]!];
     if (width !== f) throw badRequest('wrong_width', `input "${input.name}" has ${width} columns; model "${model.name}" takes ${f} features`);
     const rows = Array.from({ length: n }, (_, r) => flat.slice(r * f, r * f + f));
@@ -76,7 +68,7 @@ function inputMatrix(inputs: readonly Input[], loaded: LoadedModel): { x: Float6
     const name = input.name.trim();
     if (input.shape.length === 2 && input.shape[1] !== 1) throw badRequest('bad_shape', `input "${name}": a per-feature input has shape [n] or [n, 1]`);
     if (columns.has(name)) throw badRequest('duplicate_names', `input "${name}" appears twice`);
-    const flat = values(input);
+    const flat = tensorValues(input);
     if (n !== undefined && flat.length !== n) throw badRequest('bad_shape', `inputs disagree on the number of rows (${n} vs ${flat.length} for "${name}")`);
     n = flat.length;
     columns.set(name, flat);
@@ -97,38 +89,43 @@ function inputMatrix(inputs: readonly Input[], loaded: LoadedModel): { x: Float6
   return { x, rows };
 }
 
-export function v2Infer(body: Record<string, unknown>, served: Served, modelName: string | undefined): HttpResponse {
-  try {
-    const parsed = requestSchema.safeParse(body);
-    if (!parsed.success) throw badRequest('bad_request', parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    const request = parsed.data;
-    const loaded = served.one(modelName);
-    const wanted = (request.outputs ?? [{ name: 'predict' }]).map((o) => o.name);
-    const unknown = wanted.filter((w) => !(OUTPUTS as readonly string[]).includes(w));
-    if (unknown.length) throw badRequest('unknown_output', `unknown output ${JSON.stringify(unknown[0])}: this model offers ${OUTPUTS.join(' and ')}`);
-    const { x, rows } = inputMatrix(request.inputs, loaded);
-    served.checkRows(rows);
-    const model = loaded.model;
-    const { proba, index } = model.run(x, rows);
-    const k = model.classes.length;
-    const outputs = [...new Set(wanted)].map((name) =>
-      name === 'predict'
-        ? { name, shape: [rows], datatype: 'INT64', data: Array.from(index, (i) => model.classes[i]!) }
-        : { name, shape: [rows, k], datatype: 'FP64', data: Array.from(proba) },
-    );
-    return jsonResponse(200, {
-      model_name: model.name,
-      model_version: loaded.version,
-      ...(request.id === undefined ? {} : { id: request.id }),
-      parameters: { class_names: [...model.classNames] },
-      outputs,
-    });
-  } catch (error) {
-    if (error instanceof FunctionError) return v2Error(error.status, error.message);
-    throw error;
+/** The model a path names, at the version it names (the spec's 404 for either being unknown). */
+export function modelAt(served: Served, name: string, version: string | undefined): LoadedModel {
+  const loaded = served.named(name);
+  if (version !== undefined && version !== loaded.version) {
+    throw new FunctionError(404, 'unknown_version', `model "${name}" has no version "${version}" (served: ${loaded.version})`);
   }
+  return loaded;
 }
 
+/** Inference: throws FunctionError for a request it cannot answer (the caller renders `{"error"}`). */
+export function v2Infer(body: unknown, served: Served, loaded: LoadedModel): HttpResponse {
+  const parsed = requestSchema.safeParse(body);
+  if (!parsed.success) throw badRequest('bad_request', parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  const request = parsed.data;
+  const wanted = request.outputs === undefined ? [...OUTPUTS] : request.outputs.map((o) => o.name);
+  const unknown = wanted.filter((w) => !(OUTPUTS as readonly string[]).includes(w));
+  if (unknown.length) throw badRequest('unknown_output', `unknown output ${JSON.stringify(unknown[0])}: model "${loaded.model.name}" offers ${OUTPUTS.join(' and ')}`);
+  const { x, rows } = inputMatrix(request.inputs, loaded);
+  served.checkRows(rows);
+  const model = loaded.model;
+  const { proba, index } = model.run(x, rows);
+  const k = model.classes.length;
+  const outputs = [...new Set(wanted)].map((name) =>
+    name === 'predict'
+      ? { name, shape: [rows], datatype: 'INT64', data: Array.from(index, (i) => model.classes[i]!) }
+      : { name, shape: [rows, k], datatype: 'FP64', data: Array.from(proba) },
+  );
+  return jsonResponse(200, {
+    model_name: model.name,
+    model_version: loaded.version,
+    ...(request.id === undefined ? {} : { id: request.id }),
+    parameters: { class_names: [...model.classNames] },
+    outputs,
+  });
+}
+
+/** Model metadata ($metadata_model_response): tensors as the loaded model defines them. */
 export function modelMetadata(loaded: LoadedModel): Record<string, unknown> {
   const { artifact, model } = loaded;
   const k = model.classes.length;
@@ -138,7 +135,7 @@ export function modelMetadata(loaded: LoadedModel): Record<string, unknown> {
     platform: `bucket-ml-${model.type}`,
     inputs: [
       {
-        name: 'input-0',
+        name: INPUT_NAME,
         datatype: 'FP64',
         shape: [-1, model.featureNames.length],
         parameters: { feature_names: [...model.featureNames], preprocessing: artifact.input.preprocessing },
@@ -159,28 +156,12 @@ export function modelMetadata(loaded: LoadedModel): Record<string, unknown> {
   };
 }
 
-export function v2ModelMetadata(served: Served, name: string): HttpResponse {
-  const loaded = served.byName.get(name);
-  if (!loaded) return v2Error(404, `no model named "${name}" (served: ${served.names.join(', ')})`);
-  return jsonResponse(200, modelMetadata(loaded));
+/** Server metadata ($metadata_server_response). */
+export function serverMetadata(): Record<string, unknown> {
+  return { name: SERVER_NAME, version: SERVER_VERSION, extensions: ['binary_tensor_data', 'seldon-v1', 'feature-rows', 'classic-operations'] };
 }
 
-/** Server metadata, extended with the list of models (the function has no /v2/models endpoint). */
-export function serverMetadata(served: Served): HttpResponse {
-  return jsonResponse(200, {
-    name: SERVER_NAME,
-    version: SERVER_VERSION,
-    extensions: ['seldon-v1', 'feature-rows', 'classic-operations'],
-    models: served.models.map((m) => ({
-      name: m.model.name,
-      version: m.version,
-      type: m.model.type,
-      origin: m.artifact.training.origin,
-      features: m.model.featureNames.length,
-      classes: m.model.classes.length,
-      source: m.source,
-    })),
-    default_model: served.options.defaultModel ?? (served.models.length === 1 ? served.models[0]!.model.name : null),
-    dataset: served.dataset ? { source: served.dataset.source, rows: served.dataset.table.rows.length } : null,
-  });
-}
+// Health: 200 means true (required_api.md "Health"); the bodies are those of inference_rest.md.
+export const serverLive = (): HttpResponse => jsonResponse(200, { live: true });
+export const serverReady = (): HttpResponse => jsonResponse(200, { ready: true });
+export const modelReady = (loaded: LoadedModel): HttpResponse => jsonResponse(200, { name: loaded.model.name, ready: true });

@@ -39,6 +39,12 @@ export const startEnvSchema = z.object({
   PUSH_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   /** Real RGW: name of the topic created for classify. */
   NOTIFY_TOPIC: z.string().default('bucket-ml-local-classify'),
+  /**
+   * `direct`: the bucket's notifications go straight to classify (RGW 16 pushing to the function).
+   * `broker`: through the cluster's eventing stood in from the cephsource overlay (CephSource adapter →
+   * Broker → Triggers → classify → result events → review); needs kubectl to render the overlay.
+   */
+  PIPELINE: z.enum(['direct', 'broker']).default('direct'),
   /** Print every log line of classify and of the S3 server, not only the summary. */
   VERBOSE: env.bool().default(false),
 });
@@ -52,6 +58,7 @@ export interface StartSettings {
   bucket: string;
   suffixes: string[];
   format: 'rgw' | 'cephsource';
+  pipeline: 'direct' | 'broker';
   imagesDir?: string;
   modelUrl: string;
   rgw?: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string; pushEndpoint?: string; topic: string };
@@ -65,6 +72,12 @@ export function loadStartSettings(environment: NodeJS.ProcessEnv = process.env):
   if (endpoint && (!e.AWS_ACCESS_KEY_ID || !e.AWS_SECRET_ACCESS_KEY)) {
     throw new Error(`AWS_ENDPOINT_URL_S3 points at ${endpoint}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for it too`);
   }
+  if (endpoint && e.PIPELINE === 'broker') {
+    throw new Error('PIPELINE=broker runs with the embedded S3 server; against a real RGW, point its topic at a CephSource adapter yourself (docs/try-it-locally.md)');
+  }
+  if (e.PIPELINE === 'broker' && e.NOTIFY_FORMAT !== 'rgw') {
+    throw new Error('PIPELINE=broker: notifications go to the CephSource adapter as RGW pushes them; NOTIFY_FORMAT applies only to PIPELINE=direct');
+  }
   const images = e.SAMPLE_IMAGES ?? path.join(shared, 'images');
   return {
     mode: endpoint ? 'rgw' : 'embedded',
@@ -75,6 +88,7 @@ export function loadStartSettings(environment: NodeJS.ProcessEnv = process.env):
     bucket: e.BUCKET,
     suffixes: e.NOTIFY_SUFFIXES,
     format: e.NOTIFY_FORMAT,
+    pipeline: e.PIPELINE,
     ...(images === 'none' ? {} : { imagesDir: path.resolve(images) }),
     modelUrl: e.MODEL_URL ?? pathToFileURL(path.join(shared, 'models/mobilenet_v1_0.75_224/model.json')).href,
     ...(endpoint

@@ -7,6 +7,8 @@ import { createHash, type Hash } from 'node:crypto';
 
 export const CHECKSUM_ALGORITHMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
+/** S3's two kinds of object checksum: of all the bytes, or (multipart) of the part checksums, `-<parts>`. */
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
 
 export interface Hasher {
   update(data: Uint8Array): void;

@@ -54,5 +54,22 @@ export const errors = {
       ClientComputedContentSHA256: client,
       S3ComputedContentSHA256: server,
     }),
+  noSuchUpload: (uploadId: string) =>
+    new S3Error('NoSuchUpload', 404, 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId }),
+  invalidPart: (uploadId: string, partNumber: number, etag: string) =>
+    new S3Error(
+      'InvalidPart',
+      400,
+      "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+      { UploadId: uploadId, PartNumber: String(partNumber), ETag: etag },
+    ),
+  invalidPartOrder: () => new S3Error('InvalidPartOrder', 400, 'The list of parts was not in ascending order. Parts must be ordered by part number.'),
+  entityTooSmall: (proposedSize: number, minSize: number, partNumber: number, etag: string) =>
+    new S3Error('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed size', {
+      ProposedSize: String(proposedSize),
+      MinSizeAllowed: String(minSize),
+      PartNumber: String(partNumber),
+      ETag: etag,
+    }),
   internal: () => new S3Error('InternalError', 500, 'We encountered an internal error. Please try again.'),
 };

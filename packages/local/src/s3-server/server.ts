@@ -2,17 +2,20 @@
  * An S3-compatible server in one process (node:http only), for trying bucket-ml on a laptop and for
  * tests: path-style addressing, AWS Signature V4 against one key pair,
  * plain and aws-chunked uploads with checksums, listing, ranges, conditional requests, copy, batch
- * delete, and bucket notifications pushed like Ceph RGW 16 pushes them. What it does not do (multipart
- * uploads, versioning, ACLs, policies) it refuses with NotImplemented and says so.
+ * delete, multipart uploads, and bucket notifications pushed like Ceph RGW 16 pushes them. What it does
+ * not do (versioning, ACLs, policies) it refuses with NotImplemented and says so.
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { algorithmOfHeader, checksumOf, createHasher, type ChecksumAlgorithm } from './checksums.js';
+import { algorithmOfHeader, checksumOf, createHasher, isChecksumAlgorithm, type ChecksumAlgorithm } from './checksums.js';
 import { decodeAwsChunked, isStreamingPayload } from './chunked.js';
 import { errors, S3Error } from './errors.js';
 import { decodeToken, encodeToken, listKeys } from './listing.js';
+import { checksumElement, checksumType, MAX_PART_NUMBER, multipartEtag, objectChecksum, parseCompleteRequest, selectParts } from './multipart/complete.js';
+import { listUploads } from './multipart/list.js';
+import { MultipartUploads, type Completion, type Part, type Upload } from './multipart/uploads.js';
 import { configMatches, validateConfig, type NotificationConfig } from './notifications/config.js';
 import { NotificationDispatcher, type DispatcherOptions } from './notifications/dispatcher.js';
 import { newEventIds, rgwRecord, type ObjectEvent } from './notifications/records.js';
@@ -67,9 +70,6 @@ const UNSUPPORTED_SUBRESOURCES = [
   'metrics', 'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication',
   'requestPayment', 'restore', 'retention', 'select', 'tagging', 'torrent', 'website', 'attributes', 'versions',
 ];
-const MULTIPART_MESSAGE =
-  'Multipart uploads are not supported by the bucket-ml local S3 server: upload each object in one PUT ' +
-  '(AWS CLI: `aws configure set default.s3.multipart_threshold 5GB`; SDK: PutObject instead of Upload from @aws-sdk/lib-storage).';
 const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-language', 'expires'];
 const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-type': 'content-type',
@@ -122,6 +122,7 @@ export class S3Server extends EventEmitter {
   readonly notifications: NotificationDispatcher;
   private readonly notificationConfigs = new Map<string, NotificationConfig[]>();
   private readonly locks = new KeyLocks();
+  private readonly uploads = new MultipartUploads();
   private readonly region: string;
   private readonly maxObjectBytes: number;
   private readonly owner: string;
@@ -338,7 +339,6 @@ export class S3Server extends EventEmitter {
   ): Promise<void> {
     const method = req.method ?? 'GET';
     const has = (name: string): boolean => t.query.has(name);
-    if (has('uploads') || has('uploadId')) throw errors.notImplemented(MULTIPART_MESSAGE);
     if (!t.bucket) {
       if (method === 'GET') return this.listBuckets(res);
       throw errors.methodNotAllowed();
@@ -347,6 +347,7 @@ export class S3Server extends EventEmitter {
     if (!t.key) {
       if (method === 'GET' && has('location')) return this.getLocation(res, t.bucket);
       if (method === 'GET' && has('versioning')) return this.getVersioning(res, t.bucket);
+      if (method === 'GET' && has('uploads')) return this.listMultipartUploads(res, t);
       if (unsupported) throw errors.notImplemented(`The ${unsupported} subresource is not supported by the bucket-ml local S3 server.`);
       switch (method) {
         case 'GET':
@@ -366,6 +367,8 @@ export class S3Server extends EventEmitter {
     }
     if (unsupported) throw errors.notImplemented(`The ${unsupported} subresource is not supported by the bucket-ml local S3 server.`);
     if (Buffer.byteLength(t.key, 'utf8') > 1024) throw errors.keyTooLong();
+    if (has('uploadId')) return this.multipartRequest(req, res, t, body);
+    if (method === 'POST' && has('uploads')) return this.createMultipartUpload(req, res, t.bucket, t.key);
     switch (method) {
       case 'GET':
       case 'HEAD':
@@ -452,6 +455,7 @@ export class S3Server extends EventEmitter {
       if (this.store.objectCount(bucket) > 0) throw errors.bucketNotEmpty(bucket);
       await this.store.deleteBucket(bucket);
       this.notificationConfigs.delete(bucket);
+      this.uploads.dropBucket(bucket);
     });
     res.writeHead(204).end();
   }
@@ -608,7 +612,22 @@ export class S3Server extends EventEmitter {
     let end = meta.size - 1;
     const range = req.headers.range;
     const single = range === undefined ? undefined : /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-    if (single && (single[1] !== '' || single[2] !== '')) {
+    const partNumber = t.query.get('partNumber');
+    if (partNumber !== undefined) {
+      // one part of a multipart object, as S3 serves it (a single-PUT object is its own, only, part 1)
+      if (range !== undefined) throw errors.invalidRequest('Cannot specify both Range header and partNumber query parameter');
+      const sizes = meta.parts ?? [meta.size];
+      const n = Number(partNumber);
+      if (!/^\d+$/.test(partNumber) || n < 1 || n > MAX_PART_NUMBER) throw errors.invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, 'partNumber', partNumber);
+      if (n > sizes.length) throw new S3Error('InvalidPartNumber', 416, 'The requested partnumber is not satisfiable', { PartNumberRequested: partNumber, ActualPartCount: String(sizes.length) });
+      if (meta.parts) {
+        start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0);
+        end = start + sizes[n - 1]! - 1;
+        status = 206;
+        headers['content-range'] = `bytes ${start}-${end}/${meta.size}`;
+        headers['x-amz-mp-parts-count'] = sizes.length;
+      }
+    } else if (single && (single[1] !== '' || single[2] !== '')) {
       if (meta.size === 0) throw errors.invalidRange(0);
       if (single[1] === '') {
         const suffix = Number(single[2]);
@@ -623,7 +642,7 @@ export class S3Server extends EventEmitter {
       headers['content-range'] = `bytes ${start}-${end}/${meta.size}`;
     } else if (meta.checksum && header(req, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
       headers[`x-amz-checksum-${meta.checksum.algorithm}`] = meta.checksum.value;
-      headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+      headers['x-amz-checksum-type'] = meta.checksum.type ?? 'FULL_OBJECT';
     }
     headers['content-length'] = meta.size === 0 ? 0 : end - start + 1;
     if (head) {
@@ -661,21 +680,26 @@ export class S3Server extends EventEmitter {
     };
   }
 
+  /** Conditional writes (If-None-Match: *, If-Match), checked under the key's lock. */
+  private checkWritePreconditions(req: IncomingMessage, bucket: string, key: string): void {
+    const existing = this.store.head(bucket, key);
+    const ifNoneMatch = req.headers['if-none-match'];
+    const ifMatch = req.headers['if-match'];
+    if (ifNoneMatch !== undefined) {
+      if (ifNoneMatch.trim() !== '*') throw errors.notImplemented('Conditional writes support only If-None-Match: *');
+      if (existing) throw errors.preconditionFailed('If-None-Match');
+    }
+    if (ifMatch !== undefined) {
+      if (!existing) throw errors.noSuchKey(bucket, key);
+      if (!etagMatches(ifMatch, existing.etag)) throw errors.preconditionFailed('If-Match');
+    }
+  }
+
   private async putObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, body: { data: Buffer; checksum?: ObjectMeta['checksum'] }): Promise<void> {
     this.requireBucket(bucket);
     const meta = this.objectMeta(req, key, body.data, body.checksum);
     await this.locks.run(`${bucket}/${key}`, async () => {
-      const existing = this.store.head(bucket, key);
-      const ifNoneMatch = req.headers['if-none-match'];
-      const ifMatch = req.headers['if-match'];
-      if (ifNoneMatch !== undefined) {
-        if (ifNoneMatch.trim() !== '*') throw errors.notImplemented('Conditional writes support only If-None-Match: *');
-        if (existing) throw errors.preconditionFailed('If-None-Match');
-      }
-      if (ifMatch !== undefined) {
-        if (!existing) throw errors.noSuchKey(bucket, key);
-        if (!etagMatches(ifMatch, existing.etag)) throw errors.preconditionFailed('If-Match');
-      }
+      this.checkWritePreconditions(req, bucket, key);
       this.requireBucket(bucket);
       await this.store.put(bucket, meta, body.data);
     });
@@ -685,8 +709,8 @@ export class S3Server extends EventEmitter {
     this.objectChanged(res, req, bucket, 'ObjectCreated:Put', meta);
   }
 
-  private async copyObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): Promise<void> {
-    this.requireBucket(bucket);
+  /** The object x-amz-copy-source names, once the x-amz-copy-source-if-* conditions hold. */
+  private copySource(req: IncomingMessage): { srcBucket: string; srcKey: string; src: ObjectMeta } {
     const source = header(req, 'x-amz-copy-source') ?? '';
     const [sourcePath, sourceQuery] = source.split('?', 2) as [string, string | undefined];
     if (sourceQuery && /(^|&)versionId=/.test(sourceQuery) && !/(^|&)versionId=null(&|$)/.test(sourceQuery)) {
@@ -714,7 +738,12 @@ export class S3Server extends EventEmitter {
     if (ius !== undefined && modified > Math.floor(Date.parse(ius) / 1000)) throw errors.preconditionFailed('x-amz-copy-source-If-Unmodified-Since');
     const ims = header(req, 'x-amz-copy-source-if-modified-since');
     if (ims !== undefined && modified <= Math.floor(Date.parse(ims) / 1000)) throw errors.preconditionFailed('x-amz-copy-source-If-Modified-Since');
+    return { srcBucket, srcKey, src };
+  }
 
+  private async copyObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): Promise<void> {
+    this.requireBucket(bucket);
+    const { srcBucket, srcKey, src } = this.copySource(req);
     const replaceMetadata = (header(req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase() === 'REPLACE';
     const replaceTags = (header(req, 'x-amz-tagging-directive') ?? 'COPY').toUpperCase() === 'REPLACE';
     if (srcBucket === bucket && srcKey === key && !replaceMetadata) {
@@ -723,7 +752,9 @@ export class S3Server extends EventEmitter {
       );
     }
     const data = await this.store.read(srcBucket, srcKey);
-    const fresh = this.objectMeta(req, key, data, src.checksum);
+    // the copy is one part: a multipart source's composite checksum becomes one of all the bytes
+    const checksum = src.checksum?.type === 'COMPOSITE' ? { algorithm: src.checksum.algorithm, value: checksumOf(src.checksum.algorithm, data) } : src.checksum;
+    const fresh = this.objectMeta(req, key, data, checksum);
     const meta: ObjectMeta = replaceMetadata
       ? { ...fresh, tags: replaceTags ? fresh.tags : src.tags }
       : { ...fresh, contentType: src.contentType, headers: src.headers, metadata: src.metadata, tags: replaceTags ? fresh.tags : src.tags };
@@ -765,14 +796,225 @@ export class S3Server extends EventEmitter {
     this.sendXml(res, 200, 'DeleteResult', { Deleted: deleted, Error: failed });
   }
 
+  // ---------------------------------------------------------------- multipart uploads
+
+  private async multipartRequest(req: IncomingMessage, res: ServerResponse, t: Target, body: { data: Buffer; checksum?: ObjectMeta['checksum'] }): Promise<void> {
+    const bucket = t.bucket!;
+    const key = t.key!;
+    const uploadId = t.query.get('uploadId')!;
+    this.requireBucket(bucket);
+    switch (req.method) {
+      case 'PUT':
+        if (header(req, 'x-amz-copy-source')) return this.uploadPartCopy(req, res, t, this.uploads.get(bucket, key, uploadId));
+        return this.uploadPart(res, t, this.uploads.get(bucket, key, uploadId), body);
+      case 'POST':
+        return this.completeMultipartUpload(req, res, bucket, key, uploadId, body.data);
+      case 'DELETE':
+        await this.locks.run(`${bucket}/${key}`, async () => this.uploads.abort(bucket, key, uploadId));
+        res.writeHead(204).end();
+        return;
+      case 'GET':
+        return this.listParts(res, t, this.uploads.get(bucket, key, uploadId));
+      default:
+        throw errors.methodNotAllowed();
+    }
+  }
+
+  private createMultipartUpload(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): void {
+    this.requireBucket(bucket);
+    const requested = header(req, 'x-amz-checksum-algorithm')?.toLowerCase();
+    if (requested !== undefined && !isChecksumAlgorithm(requested)) throw errors.invalidRequest(`Checksum algorithm provided is unsupported: ${requested}`);
+    const checksum = requested ? { algorithm: requested, type: checksumType(requested, header(req, 'x-amz-checksum-type')) } : undefined;
+    if (!checksum && header(req, 'x-amz-checksum-type') !== undefined) throw errors.invalidRequest('The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
+    const { contentType, headers, metadata, tags } = this.objectMeta(req, key, Buffer.alloc(0), undefined);
+    const upload = this.uploads.create(bucket, { key, contentType, headers, metadata, tags }, checksum);
+    const xml = xmlDocument('InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: upload.id });
+    res.writeHead(200, {
+      'content-type': 'application/xml',
+      'content-length': Buffer.byteLength(xml),
+      ...(checksum ? { 'x-amz-checksum-algorithm': checksum.algorithm.toUpperCase(), 'x-amz-checksum-type': checksum.type } : {}),
+    });
+    res.end(xml);
+  }
+
+  private partNumber(t: Target): number {
+    const text = t.query.get('partNumber') ?? '';
+    const number = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(number >= 1 && number <= MAX_PART_NUMBER)) throw errors.invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, 'partNumber', text);
+    return number;
+  }
+
+  /** The copy of another object (or a byte range of it) as a part: how the AWS CLI copies large objects. */
+  private async uploadPartCopy(req: IncomingMessage, res: ServerResponse, t: Target, upload: Upload): Promise<void> {
+    const number = this.partNumber(t);
+    const { srcBucket, srcKey, src } = this.copySource(req);
+    let data = await this.store.read(srcBucket, srcKey);
+    const range = header(req, 'x-amz-copy-source-range');
+    if (range !== undefined) {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(range.trim());
+      if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= src.size) {
+        throw errors.invalidArgument(`Range specified is not valid for source object of size: ${src.size}`, 'x-amz-copy-source-range', range);
+      }
+      data = data.subarray(Number(m[1]), Number(m[2]) + 1);
+    }
+    const part = this.storePart(upload, number, data, undefined);
+    this.sendXml(res, 200, 'CopyPartResult', {
+      LastModified: part.lastModified,
+      ETag: quote(part.etag),
+      ...(part.checksum ? { [checksumElement(part.checksum.algorithm)]: part.checksum.value } : {}),
+    });
+  }
+
+  private uploadPart(res: ServerResponse, t: Target, upload: Upload, body: { data: Buffer; checksum?: ObjectMeta['checksum'] }): void {
+    const part = this.storePart(upload, this.partNumber(t), body.data, body.checksum);
+    const headers: Record<string, string | number> = { etag: quote(part.etag), 'content-length': 0 };
+    if (part.checksum) headers[`x-amz-checksum-${part.checksum.algorithm}`] = part.checksum.value;
+    res.writeHead(200, headers).end();
+  }
+
+  private storePart(upload: Upload, number: number, data: Buffer, sent: ObjectMeta['checksum']): Part {
+    const expected = upload.checksum?.algorithm;
+    if (expected && sent && sent.algorithm !== expected) {
+      throw errors.invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${expected}, actual checksum Type: ${sent.algorithm}`);
+    }
+    // an upload created with a checksum algorithm has every part's checksum, sent or not
+    const checksum = sent ?? (expected ? { algorithm: expected, value: checksumOf(expected, data) } : undefined);
+    const part: Part = {
+      number,
+      etag: createHash('md5').update(data).digest('hex'),
+      size: data.length,
+      data,
+      lastModified: new Date().toISOString(),
+      ...(checksum ? { checksum } : {}),
+    };
+    this.uploads.putPart(upload, part);
+    return part;
+  }
+
+  private async completeMultipartUpload(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, uploadId: string, data: Buffer): Promise<void> {
+    const requested = parseCompleteRequest(data.toString('utf8'));
+    const outcome = await this.locks.run(`${bucket}/${key}`, async (): Promise<{ completion: Completion; created?: ObjectMeta }> => {
+      // a retry of a completion whose answer was lost: the same answer, and no second event
+      const done = this.uploads.completion(bucket, key, uploadId);
+      if (done) return { completion: done };
+      const upload = this.uploads.get(bucket, key, uploadId);
+      if (!requested) throw errors.malformedXml();
+      const parts = selectParts(upload, requested);
+      const size = parts.reduce((n, p) => n + p.size, 0);
+      if (size > this.maxObjectBytes) throw errors.entityTooLarge(this.maxObjectBytes);
+      this.checkWritePreconditions(req, bucket, key);
+      const object = Buffer.concat(parts.map((p) => p.data), size);
+      const checksum = upload.checksum ? objectChecksum(upload.checksum, parts, object) : undefined;
+      const completion: Completion = { etag: multipartEtag(parts), ...(checksum ? { checksum } : {}) };
+      const meta: ObjectMeta = {
+        ...upload.template,
+        size,
+        etag: completion.etag,
+        lastModified: new Date().toISOString(),
+        ...(checksum ? { checksum } : {}),
+        parts: parts.map((p) => p.size),
+      };
+      await this.store.put(bucket, meta, object);
+      this.uploads.finish(upload, completion);
+      return { completion, created: meta };
+    });
+    const { etag, checksum } = outcome.completion;
+    this.sendXml(res, 200, 'CompleteMultipartUploadResult', {
+      Location: `${this.url}/${bucket}/${uriEncodeKey(key)}`,
+      Bucket: bucket,
+      Key: key,
+      ETag: quote(etag),
+      ...(checksum ? { [checksumElement(checksum.algorithm)]: checksum.value, ChecksumType: checksum.type } : {}),
+    });
+    if (outcome.created) this.objectChanged(res, req, bucket, 'ObjectCreated:CompleteMultipartUpload', outcome.created);
+  }
+
+  private listParts(res: ServerResponse, t: Target, upload: Upload): void {
+    const maxParts = this.maxParameter(t, 'max-parts');
+    const marker = this.maxParameter(t, 'part-number-marker', 0);
+    const after = [...upload.parts.values()].filter((p) => p.number > marker).sort((a, b) => a.number - b.number);
+    const page = after.slice(0, maxParts);
+    this.sendXml(res, 200, 'ListPartsResult', {
+      Bucket: upload.bucket,
+      Key: upload.key,
+      UploadId: upload.id,
+      PartNumberMarker: marker,
+      ...(page.length > 0 ? { NextPartNumberMarker: page.at(-1)!.number } : {}),
+      MaxParts: maxParts,
+      IsTruncated: after.length > page.length,
+      Part: page.map((p) => ({
+        PartNumber: p.number,
+        LastModified: p.lastModified,
+        ETag: quote(p.etag),
+        Size: p.size,
+        ...(p.checksum ? { [checksumElement(p.checksum.algorithm)]: p.checksum.value } : {}),
+      })),
+      Initiator: { ID: this.owner, DisplayName: this.owner },
+      Owner: { ID: this.owner, DisplayName: this.owner },
+      StorageClass: 'STANDARD',
+      ...(upload.checksum ? { ChecksumAlgorithm: upload.checksum.algorithm.toUpperCase(), ChecksumType: upload.checksum.type } : {}),
+    });
+  }
+
+  private listMultipartUploads(res: ServerResponse, t: Target): void {
+    const bucket = t.bucket!;
+    this.requireBucket(bucket);
+    const p = this.listParams(t);
+    const maxUploads = this.maxParameter(t, 'max-uploads');
+    const keyMarker = t.query.get('key-marker') || undefined;
+    const uploadIdMarker = (keyMarker && t.query.get('upload-id-marker')) || undefined;
+    const out = listUploads(this.uploads.list(bucket), {
+      prefix: p.prefix,
+      ...(p.delimiter ? { delimiter: p.delimiter } : {}),
+      maxUploads,
+      ...(keyMarker ? { keyMarker } : {}),
+      ...(uploadIdMarker ? { uploadIdMarker } : {}),
+    });
+    this.sendXml(res, 200, 'ListMultipartUploadsResult', {
+      Bucket: bucket,
+      KeyMarker: p.encode(keyMarker ?? ''),
+      UploadIdMarker: uploadIdMarker ?? '',
+      ...(out.nextKeyMarker !== undefined ? { NextKeyMarker: p.encode(out.nextKeyMarker) } : {}),
+      ...(out.nextUploadIdMarker !== undefined ? { NextUploadIdMarker: out.nextUploadIdMarker } : {}),
+      Prefix: p.encode(p.prefix),
+      ...(p.delimiter ? { Delimiter: p.encode(p.delimiter) } : {}),
+      MaxUploads: maxUploads,
+      ...(p.encodingType ? { EncodingType: p.encodingType } : {}),
+      IsTruncated: out.isTruncated,
+      Upload: out.uploads.map((u) => ({
+        Key: p.encode(u.key),
+        UploadId: u.id,
+        Initiator: { ID: this.owner, DisplayName: this.owner },
+        Owner: { ID: this.owner, DisplayName: this.owner },
+        StorageClass: 'STANDARD',
+        Initiated: u.initiated,
+        ...(u.checksum ? { ChecksumAlgorithm: u.checksum.algorithm.toUpperCase(), ChecksumType: u.checksum.type } : {}),
+      })),
+      CommonPrefixes: out.commonPrefixes.map((cp) => ({ Prefix: p.encode(cp) })),
+    });
+  }
+
+  /** A count parameter (max-parts, max-uploads, part-number-marker): a non-negative integer, at most 1000 for maxima. */
+  private maxParameter(t: Target, name: string, fallback = 1000): number {
+    const text = t.query.get(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw errors.invalidArgument(`Provided ${name} not an integer or within integer range`, name, text);
+    return name.startsWith('max-') ? Math.min(n, 1000) : n;
+  }
+
   // ---------------------------------------------------------------- notifications
 
   /** Announces a change to listeners and, once the response has gone out, to the bucket's notification endpoints. */
   private objectChanged(res: ServerResponse, req: IncomingMessage, bucket: string, eventName: string, meta: ObjectMeta): void {
     const info = this.store.bucket(bucket);
     if (!info) return;
-    const amzHeaders = [...headerMap(req.rawHeaders)]
-      .filter(([name]) => name.startsWith('x-amz-'))
+    const amz = new Map([...headerMap(req.rawHeaders)].filter(([name]) => name.startsWith('x-amz-')));
+    // RGW adds the object's user metadata to a completed multipart upload's record (not in that request)
+    if (eventName === 'ObjectCreated:CompleteMultipartUpload') {
+      for (const [name, value] of Object.entries(meta.metadata)) if (!amz.has(`x-amz-meta-${name}`)) amz.set(`x-amz-meta-${name}`, value);
+    }
+    const amzHeaders = [...amz]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([key, val]) => ({ key, val }));
     const ids = newEventIds();

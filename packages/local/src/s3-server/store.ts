@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ChecksumAlgorithm } from './checksums.js';
+import type { ChecksumAlgorithm, ChecksumType } from './checksums.js';
 
 export interface ObjectMeta {
   key: string;
@@ -21,7 +21,10 @@ export interface ObjectMeta {
   /** User metadata (x-amz-meta-*), names lower-case without the prefix. */
   metadata: Record<string, string>;
   tags: Array<{ key: string; val: string }>;
-  checksum?: { algorithm: ChecksumAlgorithm; value: string };
+  /** FULL_OBJECT when no type is given (every single-PUT object). */
+  checksum?: { algorithm: ChecksumAlgorithm; value: string; type?: ChecksumType };
+  /** Part sizes, in order, of an object made by CompleteMultipartUpload. */
+  parts?: number[];
 }
 
 export interface BucketInfo {

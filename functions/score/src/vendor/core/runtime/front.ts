@@ -25,7 +25,21 @@ export interface FrontOptions {
 }
 
 export function frontListener(runtime: RequestListener, options: FrontOptions): RequestListener {
+  const { log } = options;
+  // A throw here would be an uncaughtException, on which faas-js-runtime shuts the process down.
+  const failed = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
+    if (res.headersSent) res.destroy();
+    else refuse(req, res, errorResponse(error, log));
+  };
   return (req, res) => {
+    try {
+      front(req, res);
+    } catch (error) {
+      failed(req, res, error);
+    }
+  };
+
+  function front(req: IncomingMessage, res: ServerResponse): void {
     const route = routeRequest(req.method ?? 'GET', req.url ?? '/', options.runtimePaths);
     if (route.to === 'runtime') return runtime(req, res);
     if (route.to === 'method-not-allowed') {
@@ -43,21 +57,20 @@ export function frontListener(runtime: RequestListener, options: FrontOptions): 
     if (mode === 'binary') {
       // Every attribute is a header: decided before the body is read, which streams on as before.
       const problem = cloudEventProblems(mode, req.headers);
-      return problem === undefined ? runtime(req, res) : refuseCloudEvent(req, res, problem, options.log);
+      return problem === undefined ? runtime(req, res) : refuseCloudEvent(req, res, problem, log);
     }
-    void readBody(req, options.bodyLimit).then(
-      (body) => {
+    readBody(req, options.bodyLimit)
+      .then((body) => {
         if (body === undefined) {
           const error = new FunctionError(413, 'body_too_large', `request body over the ${options.bodyLimit}-byte limit (FUNC_BODY_LIMIT)`);
           return refuse(req, res, errorResponse(error), { connection: 'close' });
         }
         const problem = cloudEventProblems(mode, req.headers, body.toString('utf8'));
-        if (problem !== undefined) return refuseCloudEvent(req, res, problem, options.log);
+        if (problem !== undefined) return refuseCloudEvent(req, res, problem, log);
         runtime(replay(req, body), res);
-      },
-      () => res.destroy(),
-    );
-  };
+      }, () => res.destroy()) // the client went away while sending: nobody to answer
+      .catch((error: unknown) => failed(req, res, error));
+  }
 }
 
 function refuseCloudEvent(req: IncomingMessage, res: ServerResponse, problem: string, log: Logger): void {
