@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { rgwForTests } from '../rgw/launcher.ts';
+import { releasesForTests, rgwForTests } from '../rgw/launcher.ts';
 import { repoRoot } from '../support/paths.ts';
 import { awsEnvFor, s3For } from '../support/rgw-clients.ts';
 import { resultKey, versionTag } from '../../packages/core/src/result-naming.ts';
@@ -51,7 +51,7 @@ async function pool<T>(items: T[], n: number, task: (t: T) => Promise<void>): Pr
 }
 
 export async function benchReconcile(): Promise<void> {
-  const rgw = await rgwForTests();
+  const rgw = await rgwForTests(releasesForTests()[0]!);
   const s3 = s3For(rgw);
   const bucket = `bench-reconcile-${Date.now().toString(36)}`;
   let sent = 0;
