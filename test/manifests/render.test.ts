@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { reconcileEnvSchema } from '../../functions/configure-notify/src/reconcile/command.ts';
 import { checkConfigKeys, Graph } from './support/graph.ts';
 import { gvk, strMap, type K8sObject } from './support/objects.ts';
 import { knativeDir, OVERLAYS, overlayDir } from './support/paths.ts';
@@ -38,6 +39,18 @@ describe('kubectl kustomize renders every overlay', () => {
       const objs = await render(overlayDir(o));
       expect(objs.some((x) => x.kind === 'Job'), `${o}: the configure-notify Job applies the document`).toBe(true);
       expect(named(objs, 'ConfigMap', 'configure-notify-state'), `${o}: the document the Job applies`).toBeDefined();
+    }
+  });
+
+  it('every overlay schedules the reconcile CronJob with settings its CLI accepts (issue 12)', async () => {
+    for (const o of OVERLAYS) {
+      const objs = await render(overlayDir(o));
+      const cron = named(objs, 'CronJob', 'classify-reconcile');
+      expect(cron, `${o}: CronJob classify-reconcile`).toBeDefined();
+      const settings = strMap(named(objs, 'ConfigMap', 'classify-reconcile')?.data);
+      const parsed = reconcileEnvSchema.safeParse({ ...settings, AWS_ENDPOINT_URL: 'http://rgw.example:8080', RESULTS_PREFIX: 'results/' });
+      expect(parsed.error?.issues ?? [], `${o}: ConfigMap classify-reconcile`).toEqual([]);
+      expect(settings.RECONCILE_TARGET, `${o}: reconcile sends into the Broker ingress`).toMatch(/broker-ingress\.knative-eventing\.svc\.cluster\.local\/bucket-ml\/bucket-ml$/);
     }
   });
 

@@ -54,7 +54,8 @@ export class ClassifyPipeline {
       this.checkAdmissible(event);
       const tag = versionTag(event);
       if (!tag) return await this.classify(event, envelope, object);
-      const key = resultKey(this.deps.config.RESULTS_PREFIX, event.key, tag);
+      // One result per object version and model: a newer model's result goes beside the old one.
+      const key = resultKey(this.deps.config.RESULTS_PREFIX, event.key, tag, this.deps.classifier.spec);
       const running = this.inFlight.get(key);
       if (running) return { status: 'duplicate', object, result: (await running).result };
       const work = this.classifyOnce(event, envelope, object, key);
@@ -131,7 +132,7 @@ export class ClassifyPipeline {
     const top = predictions[0];
     if (!top) throw new Error('the model returned no classes');
 
-    const key = resultKey(config.RESULTS_PREFIX, event.key, tag);
+    const key = resultKey(config.RESULTS_PREFIX, event.key, tag, spec);
     const result: ClassificationResult = {
       schema: 'bucket-ml.classification/v1',
       object: {

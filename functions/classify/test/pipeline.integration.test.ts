@@ -1,11 +1,12 @@
 // ClassifyPipeline's decisions on the real RGW, in process: what a duplicate carries (the stored result),
 // what a delivery racing another one gets (the same end), and what is refused before any S3 call.
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifyConfig, type ClassifyConfig } from '../src/config.ts';
 import type { Envelope } from '../src/events/envelope.ts';
@@ -109,12 +110,52 @@ describe('ClassifyPipeline on the real RGW', () => {
     const eTag = eTags.get('dog.jpg')!;
     const key = 'occupied.jpg';
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(path.join(imagesDir, 'dog.jpg')) }));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `results/${key}/etag-${eTag}.json`, Body: '{"hello":"world"}' }));
+    const taken = `results/${key}/etag-${eTag}/${classifier.spec.name}@${classifier.spec.version}.json`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: taken, Body: '{"hello":"world"}' }));
     const o = only(await pipeline().process(envelope(created(key, eTag))));
     expect(o.status).toBe('failed');
     if (o.status !== 'failed') return;
     expect(o.error).toMatchObject({ status: 422, code: 'result_unreadable', retryable: false });
-    expect(o.error.message).toContain(`s3://${bucket}/results/${key}/etag-${eTag}.json`);
+    expect(o.error.message).toContain(`s3://${bucket}/${taken}`);
+  });
+
+  it('a result names its model: another model version stores its own result beside it, once', async () => {
+    const key = 'model-upgrade.jpg';
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(path.join(imagesDir, 'dog.jpg')) }));
+    const event = created(key, put.ETag!.replace(/"/g, ''));
+    const v1 = only(await pipeline().process(envelope(event)));
+    const upgraded = await ImageClassifier.load({ modelUrl: MODEL_URL, overrides: { version: 'v2-test' } }, {});
+    try {
+      const p2 = new ClassifyPipeline({ s3, classifier: upgraded, config, backend, log: silent });
+      const v2 = only(await p2.process(envelope(event)));
+      const v2again = only(await p2.process(envelope(event)));
+      const v1again = only(await pipeline().process(envelope(event)));
+      expect([v1.status, v2.status, v2again.status, v1again.status]).toEqual(['classified', 'classified', 'duplicate', 'duplicate']);
+      if (v1.status !== 'classified' || v2.status !== 'classified' || v2again.status !== 'duplicate') return;
+      expect(v1.result.model).toMatchObject({ name: 'mobilenet_v1_0.75_224', version: classifier.spec.version });
+      expect(v2.result.model).toMatchObject({ name: 'mobilenet_v1_0.75_224', version: 'v2-test' });
+      expect(v2.result.resultKey).toBe(`results/${key}/${event.eTag ? `etag-${event.eTag}` : ''}/mobilenet_v1_0.75_224@v2-test.json`);
+      expect(v2again.result.resultKey).toBe(v2.result.resultKey);
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `results/${key}/` }));
+      expect((listed.Contents ?? []).map((c) => c.Key).sort()).toEqual([v1.result.resultKey, v2.result.resultKey].sort());
+    } finally {
+      upgraded.dispose();
+    }
+  });
+
+  it('an object with a 1000-byte key (RGW accepts up to 1024) gets a result under a hashed, bounded key', async () => {
+    const key = `long/${'k'.repeat(991)}.jpg`;
+    expect(Buffer.byteLength(key)).toBe(1000);
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(path.join(imagesDir, 'kite.jpg')) }));
+    const event = created(key, put.ETag!.replace(/"/g, ''));
+    const first = only(await pipeline().process(envelope(event)));
+    expect(first).toMatchObject({ status: 'classified', result: { object: { key } } });
+    if (first.status !== 'classified') return;
+    const digest = createHash('sha256').update(key).digest('hex');
+    expect(first.result.resultKey).toBe(`results/~sha256/${digest}/etag-${event.eTag}/${classifier.spec.name}@${classifier.spec.version}.json`);
+    expect(Buffer.byteLength(first.result.resultKey)).toBeLessThanOrEqual(1024);
+    expect(await stored(first.result.resultKey)).toMatchObject({ object: { key } });
+    expect(only(await pipeline().process(envelope(event)))).toMatchObject({ status: 'duplicate', result: { resultKey: first.result.resultKey } });
   });
 
   describe('MAX_RECORDS', () => {

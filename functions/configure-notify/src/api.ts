@@ -37,3 +37,4 @@ export { planApply, planDelete, targetOf, type ActualState, type Change, type De
 export { documentFromEnvFile, type EnvFileConnection, type EnvFileResult } from './env-file.js';
 export { redactUri } from './redact.js';
 export { FunctionError } from './vendor/core/index.js';
+export { reconcileBucket, type ReconcileCounts, type ReconcileOptions, type ReconcileReport } from './reconcile/reconcile.js';

@@ -14,6 +14,7 @@ import { documentFromEnvFile } from './env-file.js';
 import { formatReport, type OutputFormat, type Report } from './report.js';
 import { connectRgw, rgwEnvSchema, rgwOptionsFromEnv, type RgwConnectionOptions } from './rgw/client.js';
 import { parseStateText, StateValidationError, type NotificationState } from './state/schema.js';
+import { reconcileCommand } from './reconcile/command.js';
 
 const USAGE = `usage: configure-notify <command> [options]
 
@@ -22,6 +23,7 @@ commands:
   plan     the same report, changing nothing
   get      the actual state, as a document (everything, or what -f/--env-file/--topic/--notification name)
   delete   delete what the document declares, or the items named with --topic/--notification
+  reconcile  send what has no classification result yet (configure-notify reconcile --help)
 
 options:
   -f, --file FILE          the desired state (YAML or JSON; - for stdin)
@@ -64,6 +66,7 @@ function parseNotificationName(value: string): { bucket: string; id: string } {
 
 /** Runs the CLI; returns the exit code (exported for tests and for embedding). */
 export async function main(argv: string[], io: Io): Promise<number> {
+  if (argv[0] === 'reconcile') return reconcileCommand(argv.slice(1), io);
   let args;
   try {
     args = parseArgs({

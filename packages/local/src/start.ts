@@ -3,7 +3,8 @@
  * by AWS_ENDPOINT_URL_S3) with bucket `photos` whose notifications push to classify, run as a child
  * process with the shared MobileNet; the sample photos are uploaded and their labels printed; then it
  * keeps running, classifying whatever any S3 client uploads, until Ctrl-C (SIGINT) or SIGTERM.
- * PIPELINE=broker puts the cluster's eventing in between (run/broker-pipeline.ts).
+ * PIPELINE=broker puts the cluster's eventing in between (run/broker-pipeline.ts). NOTIFY=off uploads
+ * with no notifications and catches up with configure-notify's reconcile (run/catch-up.ts).
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { S3Server, type DeliveryEvent, type RequestLogEntry } from './s3-server/
 import type { BrokerRecord } from './eventing/index.js';
 import { describeCounts, OVERLAY, startBrokerPipeline, type BrokerPipeline } from './run/broker-pipeline.js';
 import { BuildError, ensureFunctionBuilt } from './run/build.js';
+import { describeReconcile, reconcileCommand, reconcileOnce } from './run/catch-up.js';
 import { startFunctionProcess, type FunctionProcess, type LogLine } from './run/classify-process.js';
 import { choosePort } from './run/ports.js';
 import { configureRealRgw, notificationId } from './run/real-rgw.js';
@@ -68,6 +70,10 @@ class Run {
     ui.progress('checking the classify build');
     const built = await ensureFunctionBuilt('classify', (what) => ui.progress(what));
     ui.done(`classify ${built === 'built' ? 'built' : 'build is up to date'}`);
+    if (!s.notify) {
+      const cn = await ensureFunctionBuilt('configure-notify', (what) => ui.progress(what));
+      ui.done(`configure-notify (reconcile) ${cn === 'built' ? 'built' : 'build is up to date'}`);
+    }
 
     const classifyPort = await choosePort(s.classifyPort, 8080);
     let endpoint: string;
@@ -101,7 +107,9 @@ class Run {
       ui.done(`Broker stand-in ready: CephSource adapter ${this.broker.adapterUrl} → Broker ${this.broker.ingressUrl} → Triggers of ${OVERLAY}`);
     }
     const pushEndpoint = s.rgw?.pushEndpoint ?? `http://127.0.0.1:${classifyPort}`;
-    if (s.mode === 'embedded') {
+    if (!s.notify) {
+      ui.done(`notifications are off (NOTIFY=off): uploads to s3://${s.bucket}/ wait for a reconcile`);
+    } else if (s.mode === 'embedded') {
       this.server!.setBucketNotifications(
         s.bucket,
         s.suffixes.map((suffix) => ({
@@ -127,7 +135,8 @@ class Run {
     ui.done(`classify ready on ${classifyUrl} (pid ${this.classify.pid}${this.modelNote ? `, ${this.modelNote}` : ''})`);
 
     const samples = await this.uploadSamples();
-    if (samples.length > 0) await this.showFirstTable(samples);
+    if (samples.length > 0 && !s.notify) await this.catchUp(samples);
+    else if (samples.length > 0) await this.showFirstTable(samples);
     if (this.broker) {
       // the result events' own trip (reply → Broker → review) ends a moment after the results
       await Promise.race([this.broker.eventing.broker.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
@@ -349,7 +358,25 @@ class Run {
     return names;
   }
 
-  private async showFirstTable(keys: string[]): Promise<void> {
+  /** NOTIFY=off: nothing was announced; reconcile sends what has no result, then finds nothing left. */
+  private async catchUp(keys: string[]): Promise<void> {
+    const target = { s3: this.s3!, bucket: this.settings.bucket, target: this.reconcileTarget(), region: 'us-east-1', suffixes: this.settings.suffixes };
+    ui.progress(`reconciling s3://${target.bucket}/ → ${target.target}`);
+    const [, report] = await Promise.all([
+      this.showFirstTable(keys, 'caught up by reconcile'),
+      reconcileOnce({ ...target, onFailure: (key, error) => this.settle(key, { image: key, note: `reconcile could not send it: ${error}`, failed: true }) }),
+    ]);
+    ui.done(describeReconcile(report), report.failed === 0);
+    const again = await reconcileOnce(target);
+    ui.done(`again: ${describeReconcile(again)}`, again.sent === 0 && again.failed === 0);
+  }
+
+  /** Where a reconcile sends: the Broker ingress, as the cluster's CronJob does, or classify itself. */
+  private reconcileTarget(): string {
+    return this.broker?.ingressUrl ?? this.classify!.url;
+  }
+
+  private async showFirstTable(keys: string[], verb = 'classified'): Promise<void> {
     const started = performance.now();
     let finished = 0;
     ui.progress(`classifying (0/${keys.length})`);
@@ -369,14 +396,16 @@ class Run {
     ui.print(this.table.header());
     for (const row of rows) ui.print(this.table.row(row));
     ui.print('');
-    ui.done(`${ok} of ${keys.length} images classified in ${((performance.now() - started) / 1000).toFixed(1)} s; results stored under s3://${this.settings.bucket}/results/`, ok === keys.length);
+    ui.done(`${ok} of ${keys.length} images ${verb} in ${((performance.now() - started) / 1000).toFixed(1)} s; results stored under s3://${this.settings.bucket}/results/`, ok === keys.length);
   }
 
   private printBanner(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }, classifyUrl: string, pushEndpoint: string): void {
     const s = this.settings;
     const e = `--endpoint-url ${endpoint}`;
     const kind = s.mode === 'embedded' ? `embedded S3 server, ${s.dataDir ? `data in ${s.dataDir}` : 'in memory'}` : 'real Ceph RGW';
-    const via = this.broker
+    const via = !s.notify
+      ? 'off: reconcile sends them'
+      : this.broker
       ? 'through the CephSource adapter and the Broker'
       : s.mode === 'embedded'
         ? s.format === 'rgw'
@@ -385,7 +414,7 @@ class Run {
         : `RGW pushes to ${pushEndpoint}`;
     const lines = [
       '',
-      ui.bold('Running. Anything uploaded to the bucket is classified:'),
+      ui.bold(s.notify ? 'Running. Anything uploaded to the bucket is classified:' : 'Running. Anything uploaded to the bucket is classified by the next reconcile:'),
       '',
       `  S3 endpoint   ${endpoint}   (${kind}; path-style, any region)`,
       `  Access key    ${credentials.accessKeyId}`,
@@ -404,6 +433,8 @@ class Run {
       `    aws ${e} s3 cp ~/Pictures/cat.jpg s3://${s.bucket}/`,
       `    aws ${e} s3 ls s3://${s.bucket}/results/ --recursive`,
       ...(this.exampleResult ? [`    aws ${e} s3 cp ${this.exampleResult} -`] : []),
+      `  Catch up what has no result (configure-notify reconcile, as the cluster's CronJob does)${s.notify ? '' : '; notifications are off, so uploads wait for it'}:`,
+      `    ${reconcileCommand({ endpoint, ...credentials, secretAccessKey: s.mode === 'embedded' ? credentials.secretAccessKey : '…', region: s.rgw?.region ?? 'us-east-1', bucket: s.bucket, target: this.reconcileTarget(), suffixes: s.suffixes })}`,
       '',
       `  Send classify an event yourself:  npm run invoke -- classify events/rgw-put.json --format http --url ${classifyUrl}`,
       '',

@@ -98,11 +98,15 @@ interface StoredResult {
 
 /** The result classify stores for one version of an object, once it is there. */
 async function storedResult(s3: S3Client, key: string, etag: string, timeoutMs: number): Promise<StoredResult> {
-  const resultKey = `results/${key}/etag-${etag}.json`;
+  // results/<key>/<version tag>/<model>@<version>.json (core's result-naming): the one model's result
+  const resultKey = `results/${key}/etag-${etag}/`;
   return until(
     async () => {
       try {
-        const got = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: resultKey }));
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'photos', Prefix: resultKey }));
+        const first = listed.Contents?.[0]?.Key;
+        if (!first) return undefined;
+        const got = await s3.send(new GetObjectCommand({ Bucket: 'photos', Key: first }));
         return JSON.parse(await got.Body!.transformToString()) as StoredResult;
       } catch {
         return undefined;
@@ -255,6 +259,54 @@ describe('npm start with PIPELINE=broker (the cluster\'s eventing stood in)', ()
     expect(await s.exited, s.output()).toEqual({ code: 0, signal: null });
     await until(() => !alive(classifyPid), 2000, 'classify to be gone').catch(() => undefined);
     expect(tree.filter(alive), 'processes left behind').toEqual([]);
+  }, 240_000);
+});
+
+describe('npm start with NOTIFY=off (uploads nobody announced, caught up by reconcile)', () => {
+  it('uploads the samples unannounced, reconciles them into classify, finds nothing left the second time, and the printed command catches up a later upload', async () => {
+    const s = npmStart({ NOTIFY: 'off', S3_PORT: '0', CLASSIFY_PORT: '0' });
+    await waitForTable(s, 180_000);
+    const out = s.output();
+    const expected = expectedTop1();
+    const n = expected.size;
+    expect(out).toContain('notifications are off (NOTIFY=off)');
+    // the table of what was caught up: every sample, with its label
+    for (const [image, label] of expected) {
+      const row = out.split('\n').find((l) => l.trimStart().startsWith(`${image} `));
+      expect(row, `row for ${image}`).toBeDefined();
+      expect(row).toContain(` ${label} `);
+    }
+    expect(out).toMatch(new RegExp(`${n} of ${n} images caught up by reconcile`));
+    expect(out).toContain(`reconcile of s3://photos/: seen ${n}, already done 0, sent ${n}, failed 0`);
+    expect(out).toContain(`again: reconcile of s3://photos/: seen ${n}, already done ${n}, sent 0, failed 0`);
+
+    // from another shell: the printed command, run as printed, catches up one more upload
+    const command = /^\s+(AWS_ENDPOINT_URL_S3=\S+ .*configure-notify\.js reconcile .*)$/m.exec(out)?.[1];
+    expect(command, out).toBeDefined();
+    const s3 = new S3Client({
+      endpoint: printed(out, 'S3 endpoint'),
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: printed(out, 'Access key'), secretAccessKey: printed(out, 'Secret key') },
+    });
+    try {
+      const photo = await readFile(sharedPath('images/kite.jpg'));
+      await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'later/kite.jpg', Body: photo, ContentType: 'image/jpeg' }));
+      const cli = spawn('bash', ['-c', command!], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      let cliOut = '';
+      cli.stdout!.on('data', (c: Buffer) => (cliOut += c.toString()));
+      cli.stderr!.on('data', (c: Buffer) => (cliOut += c.toString()));
+      const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
+      expect(code, cliOut).toBe(0);
+      expect(cliOut).toMatch(new RegExp(`^photos\\s+${n + 1}\\s+${n}\\s+1\\s+0$`, 'm'));
+      const stored = await storedResult(s3, 'later/kite.jpg', createHash('md5').update(photo).digest('hex'), 30_000);
+      expect(firstName(stored.top.label)).toBe(expected.get('kite.jpg'));
+      await until(() => s.output().includes('later/kite.jpg'), 10_000, 'the row of the reconciled upload');
+    } finally {
+      s3.destroy();
+    }
+    process.kill(-s.child.pid!, 'SIGINT');
+    expect(await s.exited, s.output()).toEqual({ code: 0, signal: null });
   }, 240_000);
 });
 

@@ -174,10 +174,11 @@ export function declaredKeys(g: Graph, kind: 'Secret' | 'ConfigMap', name: strin
   return undefined;
 }
 
-/** The pod spec of a workload (Knative Service, Deployment, Job), or undefined for other kinds. */
+/** The pod spec of a workload (Knative Service, Deployment, Job, CronJob), or undefined for other kinds. */
 export function podSpec(o: K8sObject): Json | undefined {
   if (o.kind === 'Service' && o.apiVersion === 'serving.knative.dev/v1') return at(o, 'spec.template.spec');
   if (o.kind === 'Deployment' || o.kind === 'Job') return at(o, 'spec.template.spec');
+  if (o.kind === 'CronJob') return at(o, 'spec.jobTemplate.spec.template.spec');
   return undefined;
 }
 

@@ -6,7 +6,7 @@ import { KnativeEventing } from '@kubernetes-models/knative/operator.knative.dev
 import { Service as KnativeService } from '@kubernetes-models/knative/serving.knative.dev/v1';
 import type { ValidateFunction } from 'ajv';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Job } from 'kubernetes-models/batch/v1';
+import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
 import { crdValidators, formatErrors, loadYaml, newAjv } from './crd-schema.ts';
 import { at, gvk, type K8sObject } from './objects.ts';
@@ -26,6 +26,7 @@ const MODELS: Record<string, ModelClass> = {
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
   'batch/v1/Job': Job,
+  'batch/v1/CronJob': CronJob,
   'serving.knative.dev/v1/Service': KnativeService,
   'eventing.knative.dev/v1/Broker': Broker,
   'eventing.knative.dev/v1/Trigger': Trigger,

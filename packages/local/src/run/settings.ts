@@ -45,6 +45,11 @@ export const startEnvSchema = z.object({
    * Broker → Triggers → classify → result events → review); needs kubectl to render the overlay.
    */
   PIPELINE: z.enum(['direct', 'broker']).default('direct'),
+  /**
+   * `off`: the bucket has no notifications, as when classify was down or events were lost: the samples
+   * are uploaded unannounced, then configure-notify's reconcile finds them and catches up.
+   */
+  NOTIFY: z.enum(['on', 'off']).default('on'),
   /** Print every log line of classify and of the S3 server, not only the summary. */
   VERBOSE: env.bool().default(false),
 });
@@ -59,6 +64,8 @@ export interface StartSettings {
   suffixes: string[];
   format: 'rgw' | 'cephsource';
   pipeline: 'direct' | 'broker';
+  /** false: no bucket notifications; the samples are caught up by a reconcile. */
+  notify: boolean;
   imagesDir?: string;
   modelUrl: string;
   rgw?: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string; pushEndpoint?: string; topic: string };
@@ -75,6 +82,9 @@ export function loadStartSettings(environment: NodeJS.ProcessEnv = process.env):
   if (endpoint && e.PIPELINE === 'broker') {
     throw new Error('PIPELINE=broker runs with the embedded S3 server; against a real RGW, point its topic at a CephSource adapter yourself (docs/try-it-locally.md)');
   }
+  if (endpoint && e.NOTIFY === 'off') {
+    throw new Error('NOTIFY=off runs with the embedded S3 server; against a real RGW, run configure-notify reconcile yourself (docs/try-it-locally.md)');
+  }
   if (e.PIPELINE === 'broker' && e.NOTIFY_FORMAT !== 'rgw') {
     throw new Error('PIPELINE=broker: notifications go to the CephSource adapter as RGW pushes them; NOTIFY_FORMAT applies only to PIPELINE=direct');
   }
@@ -89,6 +99,7 @@ export function loadStartSettings(environment: NodeJS.ProcessEnv = process.env):
     suffixes: e.NOTIFY_SUFFIXES,
     format: e.NOTIFY_FORMAT,
     pipeline: e.PIPELINE,
+    notify: e.NOTIFY === 'on',
     ...(images === 'none' ? {} : { imagesDir: path.resolve(images) }),
     modelUrl: e.MODEL_URL ?? pathToFileURL(path.join(shared, 'models/mobilenet_v1_0.75_224/model.json')).href,
     ...(endpoint
