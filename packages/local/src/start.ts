@@ -420,7 +420,7 @@ class Run {
       `  Access key    ${credentials.accessKeyId}`,
       `  Secret key    ${s.mode === 'embedded' ? credentials.secretAccessKey : '(your AWS_SECRET_ACCESS_KEY)'}`,
       `  Bucket        ${s.bucket}   (${s.suffixes.map((x) => `*${x}`).join(' ')} → classify at ${classifyUrl}, notifications ${via})`,
-      `  Results       s3://${s.bucket}/results/<key>/<version>.json`,
+      `  Results       s3://${s.bucket}/results/<key>/<object version>/<model>@<version>.json`,
       ...(this.broker
         ? [
             `  Broker        ${this.broker.ingressUrl}   (stand-in for the cluster's, Triggers from ${OVERLAY}; CloudEvents from any source, e.g. RGW 17+)`,

@@ -91,6 +91,15 @@ const printed = (out: string, label: string): string => {
   return m[1];
 };
 
+/** An S3 client with the endpoint and key pair the banner printed. */
+const printedClient = (out: string): S3Client =>
+  new S3Client({
+    endpoint: printed(out, 'S3 endpoint'),
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: printed(out, 'Access key'), secretAccessKey: printed(out, 'Secret key') },
+  });
+
 interface StoredResult {
   object: { key: string };
   top: { label: string };
@@ -230,12 +239,7 @@ describe('npm start with PIPELINE=broker (the cluster\'s eventing stood in)', ()
     const n = expected.size;
     expect(out).toContain(`Broker: ${n} notification events → ${n} deliveries to classify (0 retried) → ${n} result events replied → ${low} to review (low confidence), 0 dead-lettered`);
 
-    const s3 = new S3Client({
-      endpoint: printed(out, 'S3 endpoint'),
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: printed(out, 'Access key'), secretAccessKey: printed(out, 'Secret key') },
-    });
+    const s3 = printedClient(out);
     try {
       // a permanent failure: tried once (Knative does not retry 4xx other than 404/408/409/429), then dead-lettered
       await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'notes.jpg', Body: 'a text file named .jpg\n' }));
@@ -283,12 +287,7 @@ describe('npm start with NOTIFY=off (uploads nobody announced, caught up by reco
     // from another shell: the printed command, run as printed, catches up one more upload
     const command = /^\s+(AWS_ENDPOINT_URL_S3=\S+ .*configure-notify\.js reconcile .*)$/m.exec(out)?.[1];
     expect(command, out).toBeDefined();
-    const s3 = new S3Client({
-      endpoint: printed(out, 'S3 endpoint'),
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: printed(out, 'Access key'), secretAccessKey: printed(out, 'Secret key') },
-    });
+    const s3 = printedClient(out);
     try {
       const photo = await readFile(sharedPath('images/kite.jpg'));
       await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'later/kite.jpg', Body: photo, ContentType: 'image/jpeg' }));
