@@ -416,6 +416,9 @@ async function waitFor(what: string, ok: () => Promise<boolean> | boolean, timeo
 
 /** Starts radosgw and waits until it serves S3 (or dies). */
 async function startGateway(host: CephHost, dir: string, port: number): Promise<void> {
+  // A SIGKILLed radosgw leaves its pid file: read before the new daemon writes its own, the old pid
+  // would say "died" while the new one starts.
+  rmSync(join(dir, 'run', 'client.rgw.a.pid'), { force: true });
   await cephDaemon(host, 'radosgw', ['-c', join(host.inside, 'ceph.conf'), '-n', 'client.rgw.a'], join(dir, 'log', 'start.log'));
   const rgwDead = () => {
     const pid = readPid(dir, 'client.rgw.a');
