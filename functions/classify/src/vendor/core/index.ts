@@ -10,3 +10,4 @@ export * from './s3.js';
 export * from './lifecycle/index.js';
 export * from './runtime/request-path.js';
 export * from './result-naming.js';
+export * from './xml.js';
