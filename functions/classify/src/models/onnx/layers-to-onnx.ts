@@ -88,10 +88,16 @@ export function translateLayers(model: KerasModel, weights: ReadonlyMap<string, 
   };
 }
 
-/** Data in NHWC element order (a rank-4 value is held NCHW in the graph). */
-function toNhwc(b: GraphBuilder, v: Value): string {
-  return v.shape.length === 3 ? b.op('Transpose', [v.name], { perm: { ints: NCHW_TO_NHWC } }, `${v.name}_nhwc`) : v.name;
+/**
+ * Data in NHWC element order (a rank-4 value is held NCHW in the graph). `orderOnly`: the reader looks
+ * at the element order alone (Reshape, Flatten), so a 1×1 image needs no transpose: both orders agree.
+ */
+function toNhwc(b: GraphBuilder, v: Value, orderOnly = false): string {
+  if (v.shape.length !== 3 || (orderOnly && isPixel(v.shape))) return v.name;
+  return b.op('Transpose', [v.name], { perm: { ints: NCHW_TO_NHWC } }, `${v.name}_nhwc`);
 }
+
+const isPixel = (shape: (number | null)[]): boolean => shape.length === 3 && shape[0] === 1 && shape[1] === 1;
 
 /** A value whose data is in NHWC order, held the graph's way (NCHW when rank 4). */
 function fromNhwc(b: GraphBuilder, name: string, shape: (number | null)[], softmax: boolean): Value {
@@ -434,15 +440,19 @@ class LayerContext {
   private flatten(x: Value): Value {
     if (x.shape.length === 1) return x;
     const size = x.shape.every((d): d is number => d !== null) ? x.shape.reduce((a, d) => a * d, 1) : null;
-    return { name: this.b.op('Flatten', [toNhwc(this.b, x)], { axis: { int: 1 } }, this.layer.name), shape: [size], softmax: x.softmax };
+    return { name: this.b.op('Flatten', [toNhwc(this.b, x, true)], { axis: { int: 1 } }, this.layer.name), shape: [size], softmax: x.softmax };
   }
 
   private reshape(x: Value): Value {
     const target = this.c.target_shape;
     if (!Array.isArray(target) || !target.every((d) => typeof d === 'number')) throw this.unsupported('target_shape is not a list of numbers');
     const shape = resolveReshape(x.shape, target as number[]);
+    const data = toNhwc(this.b, x, true);
     // 0 keeps the batch size, whatever it is at run time.
-    const name = this.b.op('Reshape', [toNhwc(this.b, x), this.b.int64s(`${this.layer.name}_shape`, [0, ...(target as number[])])], {}, `${this.layer.name}_nhwc`);
+    const shapeOf = (dims: number[]): string => this.b.int64s(`${this.layer.name}_shape`, [0, ...dims]);
+    // To a 1×1 image: NCHW directly, the element order is the same.
+    if (isPixel(shape) && typeof shape[2] === 'number') return { name: this.b.op('Reshape', [data, shapeOf([shape[2], 1, 1])], {}, this.layer.name), shape, softmax: x.softmax };
+    const name = this.b.op('Reshape', [data, shapeOf(target as number[])], {}, `${this.layer.name}_nhwc`);
     return fromNhwc(this.b, name, shape, x.softmax);
   }
 
