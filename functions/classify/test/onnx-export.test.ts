@@ -40,7 +40,11 @@ async function runOrt(session: ort.InferenceSession, input: Float32Array, n: num
   return out.output!.data as Float32Array;
 }
 
-const argmax = (p: ArrayLike<number>): number => Array.prototype.reduce.call(p, (best: number, v, i, a) => ((v as number) > (a[best] as number) ? i : best), 0) as number;
+function argmax(p: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < p.length; i++) if ((p[i] as number) > (p[best] as number)) best = i;
+  return best;
+}
 
 describe('TF.js layers → ONNX export', () => {
   beforeAll(async () => {

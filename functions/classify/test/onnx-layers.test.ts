@@ -114,21 +114,10 @@ describe('layer mapping against tfjs-layers', () => {
 
   it('an unmapped activation and a graph model are refused by name too', async () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 2, activation: 'mish', name: 'd' })] });
-    expect(() => planExport(artifactsSync(model), 'layers')).toThrow(/layer d \(Dense\): activation mish/);
+    const artifacts = await artifactsOf(model);
+    expect(() => planExport(artifacts, 'layers')).toThrow(/layer d \(Dense\): activation mish/);
     const graph: tf.io.ModelArtifacts = { modelTopology: { node: [{ name: 'x', op: 'Placeholder' }, { name: 'c', op: 'Conv2D' }] } as unknown as tf.io.ModelArtifacts['modelTopology'] };
     expect(() => exportToOnnx(graph, 'graph')).toThrow(/graph model op Conv2D/);
   });
 });
 
-/** Topology and weights of a model, synchronously (toJSON and the weight values). */
-function artifactsSync(model: tfl.LayersModel): tf.io.ModelArtifacts {
-  const weights = model.weights.map((w) => ({ name: w.originalName, shape: w.shape, dtype: 'float32' as const }));
-  const values = model.getWeights().map((t) => t.dataSync() as Float32Array);
-  const data = new Float32Array(values.reduce((n, v) => n + v.length, 0));
-  let at = 0;
-  for (const v of values) {
-    data.set(v, at);
-    at += v.length;
-  }
-  return { modelTopology: model.toJSON(null, false) as tf.io.ModelArtifacts['modelTopology'], weightSpecs: weights, weightData: data.buffer };
-}

@@ -1,4 +1,4 @@
-import type { io } from '@tensorflow/tfjs-core';
+import type { io, Tensor } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend.js';
 import { probeInput, type ProbeReference, type ProbeSpec } from './fidelity.js';
 
@@ -19,7 +19,7 @@ export async function computeProbeReference(
   try {
     const values = tf.tidy(() => {
       const x = tf.tensor4d(probeInput(probe), [1, probe.size, probe.size, 3]);
-      return (model.predict(x) as import('@tensorflow/tfjs-core').Tensor).dataSync() as Float32Array;
+      return (model.predict(x) as Tensor).dataSync() as Float32Array;
     });
     return { probe, output, values: Float32Array.from(values), executor: `tfjs-layers ${version_layers} (${backend})`, model: options.model };
   } finally {
