@@ -113,12 +113,13 @@ describe('layer mapping against tfjs-layers', () => {
     expect(() => exportToOnnx(artifacts, 'layers')).toThrow(/layer up \(UpSampling2D\)/);
   });
 
-  it('an unmapped activation and a graph model are refused by name too', async () => {
+  it('an unmapped activation and an unmapped graph op are refused by name too', async () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 2, activation: 'mish', name: 'd' })] });
     const artifacts = await artifactsOf(model);
     expect(() => planExport(artifacts, 'layers')).toThrow(/layer d \(Dense\): activation mish/);
-    const graph: tf.io.ModelArtifacts = { modelTopology: { node: [{ name: 'x', op: 'Placeholder' }, { name: 'c', op: 'Conv2D' }] } as unknown as tf.io.ModelArtifacts['modelTopology'] };
-    expect(() => exportToOnnx(graph, 'graph')).toThrow(/graph model op Conv2D/);
+    const placeholder = { name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: [{ size: '-1' }, { size: '8' }, { size: '8' }, { size: '3' }] } } } };
+    const graph: tf.io.ModelArtifacts = { modelTopology: { node: [placeholder, { name: 'r', op: 'ResizeBilinear', input: ['x'] }] }, weightSpecs: [], weightData: new ArrayBuffer(0) };
+    expect(() => exportToOnnx(graph, 'graph')).toThrow(/graph model op ResizeBilinear \(node r\)/);
   });
 });
 
