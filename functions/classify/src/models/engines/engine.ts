@@ -27,12 +27,30 @@ export interface InferenceEngine {
   dispose(): Promise<void>;
 }
 
+/** Creates engines of one kind from prepared models. */
+export type EngineFactory = (model: PreparedModel, spec: ModelSpec, options: EngineOptions) => Promise<InferenceEngine>;
+
+/**
+ * Imports the named engine's module and packages (and starts a TF.js backend): the only place they
+ * are imported, so choosing ONNX never loads TF.js and vice versa.
+ */
+export async function engineFactory(name: EngineName, options: EngineOptions & { fuse?: boolean }): Promise<EngineFactory> {
+  if (name === 'onnx') {
+    const { createOnnxEngine } = await import('./onnx.js');
+    return async (model, spec, engineOptions) => {
+      if (model.format !== 'onnx') throw new Error(`the onnx engine runs an ONNX model, not a ${model.format} one`);
+      return createOnnxEngine(model.bytes, spec, engineOptions);
+    };
+  }
+  const { createTfjsEngine, startBackend } = await import('./tfjs.js');
+  await startBackend(name, options);
+  return async (model, spec, engineOptions) => {
+    if (model.format !== 'tfjs') throw new Error(`the ${name} engine runs a TF.js model, not an ${model.format} one`);
+    return createTfjsEngine(name, model, spec, { ...engineOptions, ...(options.fuse === undefined ? {} : { fuse: options.fuse }) });
+  };
+}
+
 /** Creates the named engine; only that engine's module (and its packages) is imported. */
 export async function createEngine(name: EngineName, model: PreparedModel, spec: ModelSpec, options: EngineOptions): Promise<InferenceEngine> {
-  if (name === 'onnx') {
-    if (model.format !== 'onnx') throw new Error(`the onnx engine runs an ONNX model, not a ${model.format} one`);
-    return (await import('./onnx.js')).createOnnxEngine(model.bytes, spec, options);
-  }
-  if (model.format !== 'tfjs') throw new Error(`the ${name} engine runs a TF.js model, not an ${model.format} one`);
-  return (await import('./tfjs.js')).createTfjsEngine(name, model, spec, options);
+  return (await engineFactory(name, options))(model, spec, options);
 }
