@@ -21,6 +21,8 @@ describe('MODEL_URL=s3://…/model.onnx on a real RGW', () => {
   const modelUrl = `s3://${bucket}/darknet/v1/model.onnx`;
   let s3: S3Client;
   let work: string;
+  /** In process the SDK's default chain would read the process environment: name the model's credentials. */
+  const modelEnv = (): Record<string, string> => ({ ...awsEnvFor(rgw), MODEL_S3_ACCESS_KEY_ID: rgw.accessKey, MODEL_S3_SECRET_ACCESS_KEY: rgw.secretKey });
 
   beforeAll(async () => {
     s3 = s3For(rgw);
@@ -38,7 +40,7 @@ describe('MODEL_URL=s3://…/model.onnx on a real RGW', () => {
   });
 
   it('in process: ONNX Runtime, spec from the export (logits, 0..1) without MODEL_* variables, giraffe.jpg is a zebra', async () => {
-    const config = loadClassifyConfig({ ...awsEnvFor(rgw), MODEL_URL: modelUrl, TF_BACKEND: 'onnx' });
+    const config = loadClassifyConfig({ ...modelEnv(), MODEL_URL: modelUrl, TF_BACKEND: 'onnx' });
     const c = await ImageClassifier.load({ modelUrl: config.MODEL_URL, overrides: {} }, modelLocationDeps(config), { backend: config.TF_BACKEND });
     try {
       expect(c.engineName).toBe('onnx');
@@ -53,9 +55,9 @@ describe('MODEL_URL=s3://…/model.onnx on a real RGW', () => {
   });
 
   it('a missing .onnx in the bucket is a startup error naming the object', async () => {
-    const config = loadClassifyConfig({ ...awsEnvFor(rgw), MODEL_URL: `s3://${bucket}/nothing/model.onnx` });
+    const config = loadClassifyConfig({ ...modelEnv(), MODEL_URL: `s3://${bucket}/nothing/model.onnx` });
     await expect(ImageClassifier.load({ modelUrl: config.MODEL_URL, overrides: {} }, modelLocationDeps(config), { backend: 'auto' })).rejects.toThrow(
-      `s3://${bucket}/nothing/model.onnx`,
+      `nothing at s3://${bucket}/nothing/model.onnx`,
     );
   });
 
