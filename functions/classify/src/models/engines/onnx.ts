@@ -49,6 +49,9 @@ export async function createOnnxEngine(bytes: Uint8Array, spec: ModelSpec, optio
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // The arena keeps the largest batch's buffers for the process' life (+60 MB RSS for MobileNet at
+    // batch 8, measured); without it, ms per image measured the same here.
+    enableCpuMemArena: false,
   });
   try {
     const layout = inputLayout(session, spec.inputSize);
