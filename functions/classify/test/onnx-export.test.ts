@@ -40,7 +40,11 @@ async function runOrt(session: ort.InferenceSession, input: Float32Array, n: num
   return out.output!.data as Float32Array;
 }
 
-const argmax = (p: ArrayLike<number>): number => Array.prototype.reduce.call(p, (best: number, v, i, a) => ((v as number) > (a[best] as number) ? i : best), 0) as number;
+function argmax(p: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < p.length; i++) if ((p[i] as number) > (p[best] as number)) best = i;
+  return best;
+}
 
 describe('TF.js layers → ONNX export', () => {
   beforeAll(async () => {
@@ -137,4 +141,28 @@ describe('TF.js layers → ONNX export', () => {
       });
     });
   }
+});
+
+describe('what loading the exporter and the fidelity check costs', () => {
+  /** Runtime (not type-only) imports of a source file, followed through relative imports. */
+  async function runtimeImports(file: string, seen = new Set<string>()): Promise<Set<string>> {
+    if (seen.has(file)) return seen;
+    seen.add(file);
+    const source = await readFile(file, 'utf8');
+    for (const m of source.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gm)) {
+      const target = m[1]!;
+      if (target.startsWith('.')) await runtimeImports(path.resolve(path.dirname(file), target.replace(/\.js$/, '.ts')), seen);
+      else seen.add(target);
+    }
+    return seen;
+  }
+
+  it('export.ts and fidelity.ts import no TF.js (nor ONNX Runtime) at run time', async () => {
+    const dir = path.resolve(import.meta.dirname, '../src/models/onnx');
+    for (const entry of ['export.ts', 'fidelity.ts']) {
+      const imports = [...(await runtimeImports(path.join(dir, entry)))];
+      expect(imports.filter((i) => !i.startsWith('/'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/tensorflow|onnxruntime/)]));
+      expect(imports.some((i) => i.endsWith('reference.ts'))).toBe(false);
+    }
+  });
 });

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExportUnsupported, exportToOnnx, planExport } from '../src/models/onnx/export.ts';
 import { probeInput } from '../src/models/onnx/fidelity.ts';
+import { decodeWeights } from '../src/models/onnx/weights.ts';
 
 async function artifactsOf(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
   let saved: tf.io.ModelArtifacts | undefined;
@@ -112,23 +113,42 @@ describe('layer mapping against tfjs-layers', () => {
     expect(() => exportToOnnx(artifacts, 'layers')).toThrow(/layer up \(UpSampling2D\)/);
   });
 
-  it('an unmapped activation and a graph model are refused by name too', async () => {
+  it('an unmapped activation and an unmapped graph op are refused by name too', async () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 2, activation: 'mish', name: 'd' })] });
-    expect(() => planExport(artifactsSync(model), 'layers')).toThrow(/layer d \(Dense\): activation mish/);
-    const graph: tf.io.ModelArtifacts = { modelTopology: { node: [{ name: 'x', op: 'Placeholder' }, { name: 'c', op: 'Conv2D' }] } as unknown as tf.io.ModelArtifacts['modelTopology'] };
-    expect(() => exportToOnnx(graph, 'graph')).toThrow(/graph model op Conv2D/);
+    const artifacts = await artifactsOf(model);
+    expect(() => planExport(artifacts, 'layers')).toThrow(/layer d \(Dense\): activation mish/);
+    const placeholder = { name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: [{ size: '-1' }, { size: '8' }, { size: '8' }, { size: '3' }] } } } };
+    const graph: tf.io.ModelArtifacts = { modelTopology: { node: [placeholder, { name: 'r', op: 'ResizeBilinear', input: ['x'] }] }, weightSpecs: [], weightData: new ArrayBuffer(0) };
+    expect(() => exportToOnnx(graph, 'graph')).toThrow(/graph model op ResizeBilinear \(node r\)/);
   });
 });
 
-/** Topology and weights of a model, synchronously (toJSON and the weight values). */
-function artifactsSync(model: tfl.LayersModel): tf.io.ModelArtifacts {
-  const weights = model.weights.map((w) => ({ name: w.originalName, shape: w.shape, dtype: 'float32' as const }));
-  const values = model.getWeights().map((t) => t.dataSync() as Float32Array);
-  const data = new Float32Array(values.reduce((n, v) => n + v.length, 0));
-  let at = 0;
-  for (const v of values) {
-    data.set(v, at);
-    at += v.length;
-  }
-  return { modelTopology: model.toJSON(null, false) as tf.io.ModelArtifacts['modelTopology'], weightSpecs: weights, weightData: data.buffer };
-}
+
+describe('weight decoding', () => {
+  it('dequantizes uint8, uint16 and float16 weight specs exactly as tf.io.decodeWeights', () => {
+    const specs: tf.io.WeightsManifestEntry[] = [
+      { name: 'a/kernel', shape: [2, 3], dtype: 'float32' },
+      { name: 'b/kernel', shape: [5], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.02, min: -1.3 } },
+      { name: 'c/kernel', shape: [3], dtype: 'float32', quantization: { dtype: 'uint16', scale: 0.001, min: 0.5 } },
+      { name: 'd/kernel', shape: [4], dtype: 'float32', quantization: { dtype: 'float16' } },
+      { name: 'e/bias', shape: [2], dtype: 'int32' },
+    ];
+    const parts = [
+      new Uint8Array(Float32Array.of(1.5, -2, 3.25, 0, 1e-7, -1e7).buffer),
+      Uint8Array.of(0, 1, 127, 200, 255),
+      new Uint8Array(Uint16Array.of(0, 1000, 65535).buffer),
+      // 1.0, -2.5, 65504 (largest half), a subnormal
+      new Uint8Array(Uint16Array.of(0x3c00, 0xc100, 0x7bff, 0x0003).buffer),
+      new Uint8Array(Int32Array.of(-7, 42).buffer),
+    ];
+    const data = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (data.set(p, at), at + p.length), 0);
+    const ours = decodeWeights(specs, data.buffer);
+    const theirs = tf.io.decodeWeights(data.buffer, specs);
+    for (const spec of specs) {
+      expect([...ours.get(spec.name)!.values], spec.name).toEqual([...theirs[spec.name]!.dataSync()]);
+      expect(ours.get(spec.name)!.shape).toEqual(spec.shape);
+    }
+    expect(() => decodeWeights(specs, data.buffer.slice(0, 26))).toThrow(/weight data ends before b\/kernel/);
+  });
+});

@@ -21,8 +21,8 @@ import { nameFromUrl, parseModelConfigFile, versionFromBytes, type ModelConfigFi
 
 const HELP = `Usage: export-onnx <model.json> <out.onnx> [options]
 
-Writes a TF.js layers model as ONNX, with a fidelity reference (tfjs-layers' output on a seeded probe
-input) in its metadata, and checks that ONNX Runtime reproduces that reference before writing.
+Writes a TF.js layers or graph model as ONNX, with a fidelity reference (the TF.js executor's output on
+a seeded probe input) in its metadata, and checks that ONNX Runtime reproduces that reference before writing.
 <model.json>: a path, or a file://, http(s):// or s3:// URL (s3: AWS_* / MODEL_S3_* variables).
 
 Options (default: model.config.json beside the model, then classify's defaults):

@@ -1,9 +1,9 @@
 import type { io } from '@tensorflow/tfjs-core';
 import { encodeProbeReference, PROBE_METADATA_KEY, type ProbeReference } from './fidelity.js';
 import { parseKerasTopology } from './keras-topology.js';
+import { translateGraph } from './graph-to-onnx.js';
 import { translateLayers, INPUT_NAME, OUTPUT_NAME, type Translation } from './layers-to-onnx.js';
 import { encodeModel } from './onnx-proto.js';
-import { ExportUnsupported } from './unsupported.js';
 import { decodeWeights } from './weights.js';
 
 export { ExportUnsupported } from './unsupported.js';
@@ -48,11 +48,9 @@ export function exportToOnnx(artifacts: io.ModelArtifacts, kind: 'layers' | 'gra
 
 /** Translates once; the ahead-of-time command reads `output` to compute the reference, then encodes. */
 export function planExport(artifacts: io.ModelArtifacts, kind: 'layers' | 'graph'): OnnxExport {
-  if (kind === 'graph') throw graphUnsupported(artifacts.modelTopology);
   if (!artifacts.modelTopology || artifacts.modelTopology instanceof ArrayBuffer) throw new Error('the artifacts carry no JSON model topology');
-  const model = parseKerasTopology(artifacts.modelTopology);
   const weights = decodeWeights(artifacts.weightSpecs ?? [], artifacts.weightData);
-  const t: Translation = translateLayers(model, weights);
+  const t: Translation = kind === 'graph' ? translateGraph(artifacts.modelTopology, weights) : translateLayers(parseKerasTopology(artifacts.modelTopology), weights);
   return {
     inputShape: t.inputShape,
     outputShape: t.outputShape,
@@ -62,7 +60,7 @@ export function planExport(artifacts: io.ModelArtifacts, kind: 'layers' | 'graph
     encode(options = {}) {
       const metadata: Record<string, string> = {
         [OUTPUT_METADATA_KEY]: t.output,
-        [SOURCE_METADATA_KEY]: `tfjs layers model${artifacts.generatedBy ? ` (${artifacts.generatedBy})` : ''}`,
+        [SOURCE_METADATA_KEY]: `tfjs ${kind} model${artifacts.generatedBy ? ` (${artifacts.generatedBy})` : ''}`,
       };
       if (options.reference) {
         if (options.reference.output !== t.output) throw new Error(`the reference says the model outputs ${options.reference.output}, its graph ends in ${t.output}`);
@@ -81,9 +79,3 @@ export function planExport(artifacts: io.ModelArtifacts, kind: 'layers' | 'graph
   };
 }
 
-/** Graph models (tfjs-converter) are not translated yet: name their first real op so the message says what is missing. */
-function graphUnsupported(topology: io.ModelArtifacts['modelTopology']): ExportUnsupported {
-  const nodes = topology && !(topology instanceof ArrayBuffer) && Array.isArray((topology as { node?: unknown }).node) ? ((topology as { node: { op?: unknown }[] }).node) : [];
-  const op = nodes.map((n) => String(n.op ?? '')).find((o) => o && o !== 'Placeholder' && o !== 'Const');
-  return new ExportUnsupported(`graph model op ${op ?? '(none)'}`, 'TF.js graph models (tfjs-converter) are not exported yet; convert the Keras model as a layers model');
-}

@@ -1,4 +1,5 @@
 import { DataType, type Attributes, type Node, type Tensor } from './onnx-proto.js';
+import { HOST_IS_LITTLE_ENDIAN } from './protobuf.js';
 
 /** Collects nodes and initializers with unique value names while a model is translated. */
 export class GraphBuilder {
@@ -46,11 +47,9 @@ export class GraphBuilder {
   }
 }
 
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
 /** raw_data is little-endian whatever the host: a copy of the bytes on x86/arm, swapped elsewhere. */
 function littleEndianFloats(values: Float32Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  if (HOST_IS_LITTLE_ENDIAN) return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
   const raw = new Uint8Array(values.length * 4);
   const view = new DataView(raw.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] as number, true);

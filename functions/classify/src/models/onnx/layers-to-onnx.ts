@@ -478,7 +478,7 @@ interface BatchNormParams {
 }
 
 /** Keras kernel [kh, kw, in, out] (row-major) → ONNX weights [out, in, kh, kw]. */
-function kernelToOihw(k: Float32Array, kh: number, kw: number, inC: number, outC: number): Float32Array {
+export function kernelToOihw(k: Float32Array, kh: number, kw: number, inC: number, outC: number): Float32Array {
   if (k.length !== kh * kw * inC * outC) throw new Error(`kernel of ${k.length} values is not ${kh}x${kw}x${inC}x${outC}`);
   const w = new Float32Array(k.length);
   for (let o = 0; o < outC; o++)

@@ -34,7 +34,8 @@ export type Dim = number | string;
 export interface ValueInfo {
   name: string;
   elemType: DataType;
-  shape: readonly Dim[];
+  /** Absent: unknown (even the rank). */
+  shape?: readonly Dim[];
 }
 
 export interface Graph {
@@ -89,8 +90,9 @@ function writeValueInfo(w: ProtoWriter, v: ValueInfo): void {
   w.message(2, (type) =>
     type.message(1, (tensor) => {
       tensor.int(1, v.elemType);
-      tensor.message(2, (shape) => {
-        for (const d of v.shape) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+      const dims = v.shape;
+      if (dims) tensor.message(2, (shape) => {
+        for (const d of dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
       });
     }),
   );

@@ -14,6 +14,9 @@ const enum WireType {
 
 const utf8 = new TextEncoder();
 
+/** Protobuf fixed-width values, ONNX raw_data and TF.js weight files are all little-endian; so are x86 and arm hosts. */
+export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** Appends fields to a growing buffer; `finish()` gives the message's bytes. */
 export class ProtoWriter {
   private buffer = new Uint8Array(256);

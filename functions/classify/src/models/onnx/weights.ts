@@ -1,5 +1,6 @@
 import type { io } from '@tensorflow/tfjs-core';
 import { ExportUnsupported } from './unsupported.js';
+import { HOST_IS_LITTLE_ENDIAN } from './protobuf.js';
 
 /** A weight as float32 values with its TF.js (channels-last, Keras) shape. */
 export interface Weight {
@@ -26,7 +27,9 @@ export function decodeWeights(specs: readonly io.WeightsManifestEntry[], data: i
       throw new ExportUnsupported(`weight ${spec.name}`, `dtype ${spec.dtype} (only float32 and int32 weights are exported)`);
     }
     if (offset + need > bytes.byteLength) throw new Error(`weight data ends before ${spec.name} (needs ${offset + need} bytes, has ${bytes.byteLength})`);
-    if (!q) {
+    if (!q && spec.dtype === 'float32' && HOST_IS_LITTLE_ENDIAN) {
+      values.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + need)));
+    } else if (!q) {
       for (let i = 0; i < count; i++) {
         values[i] = spec.dtype === 'int32' ? view.getInt32(offset + i * 4, true) : view.getFloat32(offset + i * 4, true);
       }
