@@ -73,8 +73,8 @@ describe('top-1 against the reference decoder, both shared models', () => {
     const options = crop({ size: inputSize, resize, cropFraction });
     for (const name of photos) {
       const [ours, reference] = await Promise.all([decodeImage(bytesOf(name), options), referenceDecode(bytesOf(name), options)]);
-      const [top] = classifier.classify(ours.pixels, 1);
-      const [expected] = classifier.classify(reference, 1);
+      const [top] = await classifier.classify(ours.pixels, 1);
+      const [expected] = await classifier.classify(reference, 1);
       expect(top!.index, name).toBe(expected!.index);
     }
   });
