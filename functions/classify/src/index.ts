@@ -7,8 +7,8 @@ import { createS3Client, createLogger, describe, errorResponse, healthChecks, js
 import { loadClassifyConfig } from './config.js';
 import { fromCloudEvent, fromHttpBody, EXPECTED_SHAPE, type IncomingCloudEvent } from './events/envelope.js';
 import { CLASSIFY_EVENT_TYPES, RESULT_EVENT_TYPE } from './events/types.js';
-import { selectBackend } from './models/backend.js';
 import { ImageClassifier } from './models/classifier.js';
+import { StartupClock } from './models/startup.js';
 import { ClassifyPipeline } from './pipeline.js';
 import { respond, type Reply } from './respond.js';
 
@@ -30,11 +30,9 @@ let instance: Instance | undefined;
 let notReady: string | undefined = 'starting: loading the model';
 
 export async function init(): Promise<void> {
-  const started = performance.now();
+  const clock = new StartupClock({ sinceProcessStart: true });
   try {
     const config = loadClassifyConfig();
-    const backend = await selectBackend(config.TF_BACKEND);
-    log.info('tensorflow backend selected', { backend });
     const s3 = createS3Client(config);
     const classifier = await ImageClassifier.load(
       {
@@ -53,10 +51,9 @@ export async function init(): Promise<void> {
       },
       // The model may live where the function's own credentials cannot read (a Rook claim's user).
       modelLocationDeps(config),
+      { backend: config.TF_BACKEND, log, clock },
     );
-    const loadedMs = performance.now() - started;
-    // The first inference compiles kernels and allocates; pay for it before taking traffic.
-    classifier.classify(new Uint8Array(classifier.spec.inputSize ** 2 * 3), 1);
+    const backend = classifier.engineName;
     const { labels, ...spec } = classifier.spec;
     instance = {
       pipeline: new ClassifyPipeline({ s3, classifier, config, backend, log }),
@@ -69,9 +66,8 @@ export async function init(): Promise<void> {
       model: { ...spec, classes: labels.length },
       backend,
       executor: classifier.executor,
-      loadMs: Math.round(loadedMs),
-      warmupMs: Math.round(performance.now() - started - loadedMs),
-      initMs: Math.round(performance.now() - started),
+      fidelity: classifier.selection.fidelity,
+      startup: classifier.startup,
     });
   } catch (error) {
     log.error('cannot start', { error: describe(error) });
@@ -118,6 +114,6 @@ export const { liveness, readiness } = healthChecks({ notReadyReason: () => notR
 
 export function shutdown(): void {
   notReady = 'shutting down';
-  instance?.classifier.dispose();
+  void instance?.classifier.dispose();
   instance = undefined;
 }

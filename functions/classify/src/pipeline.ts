@@ -127,7 +127,7 @@ export class ClassifyPipeline {
       maxPixels: config.MAX_PIXELS,
     });
     const t2 = performance.now();
-    const predictions = classifier.classify(image.pixels, config.TOP_K);
+    const predictions = await classifier.classify(image.pixels, config.TOP_K);
     const t3 = performance.now();
     const top = predictions[0];
     if (!top) throw new Error('the model returned no classes');

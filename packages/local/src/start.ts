@@ -248,12 +248,10 @@ class Run {
   private onClassifyLog(entry: LogLine): void {
     const key = typeof entry.key === 'string' ? entry.key : undefined;
     switch (entry.msg) {
-      case 'tensorflow backend selected':
-        ui.progress(`starting classify: loading the model (backend ${String(entry.backend)})`);
-        break;
       case 'ready': {
         const model = entry.model as { name?: string } | undefined;
-        this.modelNote = `${model?.name ?? 'model'} on ${String(entry.backend)}, loaded in ${String(entry.initMs)} ms`;
+        const startup = entry.startup as { totalMs?: number } | undefined;
+        this.modelNote = `${model?.name ?? 'model'} on ${String(entry.backend)}, ready ${String(Math.round(startup?.totalMs ?? NaN))} ms after start`;
         ui.progress('classify: model loaded, opening its port');
         break;
       }

@@ -1,30 +1,22 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type { TfjsEngineName } from './engines/tfjs.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** A TF.js backend by its TF_BACKEND name (tensorflow | wasm | cpu), or auto: the first that starts. */
+export type TfjsBackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+const ENGINE: Record<Exclude<TfjsBackendChoice, 'auto'>, TfjsEngineName> = { tensorflow: 'tfjs-node', wasm: 'tfjs-wasm', cpu: 'tfjs-cpu' };
 
 /**
- * tfjs-node (native libtensorflow) is fastest but optional: its install downloads a binary that is
- * not always reachable. wasm (SIMD) is the portable default; cpu is the pure-JS last resort.
+ * Starts TF.js on the chosen backend for code that runs TF.js directly (the export command's reference
+ * executor); inference engines are chosen by engines/select.ts. Returns the backend's TF.js name.
  */
-export async function selectBackend(choice: BackendChoice): Promise<string> {
-  const order: Exclude<BackendChoice, 'auto'>[] = choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
+export async function selectBackend(choice: TfjsBackendChoice): Promise<string> {
+  const { startBackend } = await import('./engines/tfjs.js');
+  const order = choice === 'auto' ? (['tensorflow', 'wasm', 'cpu'] as const) : [choice];
   const failures: string[] = [];
   for (const name of order) {
     try {
-      if (name === 'tensorflow') {
-        // Optional dependency: not in package.json; present only where it could be installed.
-        const moduleName = '@tensorflow/tfjs-node';
-        await import(moduleName);
-      } else if (name === 'wasm') {
-        await import('@tensorflow/tfjs-backend-wasm');
-      } else {
-        await import('@tensorflow/tfjs-backend-cpu');
-      }
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        return tf.getBackend();
-      }
-      failures.push(`${name}: did not initialise`);
+      await startBackend(ENGINE[name], { threads: 1 });
+      return name;
     } catch (error) {
       failures.push(`${name}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }

@@ -1,26 +1,11 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import type { GraphModel } from '@tensorflow/tfjs-converter';
-import {
-  formatLocation,
-  parseJsonAt,
-  parseLocation,
-  readJsonLocation,
-  readOptionalLocation,
-  siblingLocation,
-  type LocationDeps,
-} from '../vendor/core/index.js';
-import { FusedPlan } from './fused-plan.js';
-import { inputSizeFromTopology, readModelArtifacts } from './io.js';
-import {
-  labelsSchema,
-  nameFromUrl,
-  parseModelConfigFile,
-  scalingCoefficients,
-  versionFromBytes,
-  type ModelConfigFile,
-  type ModelSpec,
-} from './spec.js';
+import type { LocationDeps, Logger } from '../vendor/core/index.js';
+import type { EngineName, InferenceEngine, PreparedModel } from './engines/engine.js';
+import { selectEngine, type BackendChoice, type EngineSelection } from './engines/select.js';
+import { readModelSource, type ModelSource } from './source.js';
+import { scalingCoefficients, type ModelSpec } from './spec.js';
+import { StartupClock, type StartupTimings } from './startup.js';
+
+export type { ModelSource } from './source.js';
 
 export interface Prediction {
   label: string;
@@ -28,133 +13,79 @@ export interface Prediction {
   score: number;
 }
 
-export interface ModelSource {
-  modelUrl: string;
-  configUrl?: string | undefined;
-  labelsUrl?: string | undefined;
-  /** MODEL_* variables; they win over model.config.json. */
-  overrides: ModelConfigFile;
-  /** false keeps tfjs-layers' own execution (for comparison); default: fuse when possible. */
+export interface LoadOptions {
+  /** TF_BACKEND; default auto. */
+  backend?: BackendChoice;
+  /** Intra-op threads of the engine (default 1: more cores come from more engines). */
+  threads?: number;
+  /** false keeps tfjs-layers' own execution instead of the fused plan (for comparison). */
   fuse?: boolean;
+  /** Keep the prepared model (ONNX bytes or TF.js artifacts) to create engines in worker threads; default: released. */
+  keepModel?: boolean;
+  log?: Logger;
+  /** Startup timings accumulate here (init passes one started at process start). */
+  clock?: StartupClock;
 }
 
-const CONFIG_FILE = 'model.config.json';
-const DEFAULT_LABELS = 'labels.json';
-
-/** An image classifier loaded once per instance: weights in memory, spec resolved, ready to predict. */
-/** How predictions are computed: tfjs-layers / tfjs-converter as loaded, or the fused plan. */
-export type Executor = 'fused' | 'layers' | 'graph';
-
-/** Largest difference in output probability the fused plan may show against tfjs-layers (float32 reordering). */
-const FUSED_TOLERANCE = 1e-3;
-
+/** An image classifier loaded once per instance: spec, labels and one inference engine, warmed up. */
 export class ImageClassifier {
-  private plan: FusedPlan | undefined;
-
   private constructor(
     readonly spec: ModelSpec,
-    private readonly model: LayersModel | GraphModel,
-    private readonly kind: 'layers' | 'graph',
+    readonly engine: InferenceEngine,
+    /** What the engine runs, when load() was asked to keep it. */
+    readonly model: PreparedModel | undefined,
+    readonly selection: Omit<EngineSelection, 'engine' | 'model'>,
+    readonly startup: StartupTimings,
   ) {}
 
-  get executor(): Executor {
-    return this.plan ? 'fused' : this.kind;
+  get engineName(): EngineName {
+    return this.engine.name;
   }
 
-  static async load(source: ModelSource, deps: LocationDeps): Promise<ImageClassifier> {
-    const modelLoc = parseLocation(source.modelUrl);
-    const configLoc = source.configUrl ? parseLocation(source.configUrl) : siblingLocation(modelLoc, CONFIG_FILE);
-    const [loaded, configBytes] = await Promise.all([
-      readModelArtifacts(modelLoc, deps),
-      // A named config file must exist; the default one beside the model is optional.
-      source.configUrl ? readJsonLocation(configLoc, deps) : readOptionalLocation(configLoc, deps),
-    ]);
-    const fileConfig =
-      configBytes === undefined
-        ? {}
-        : parseModelConfigFile(configBytes instanceof Uint8Array ? parseJsonAt(configBytes, configLoc) : configBytes, formatLocation(configLoc));
-    const config: ModelConfigFile = { ...fileConfig, ...stripUndefined(source.overrides) };
+  get executor(): string {
+    return this.engine.executor;
+  }
 
-    const labelsRef = source.labelsUrl ?? config.labels ?? DEFAULT_LABELS;
-    const labelsLoc = /^[a-z][a-z0-9+.-]*:\/\//i.test(labelsRef) || labelsRef.startsWith('/') ? parseLocation(labelsRef) : siblingLocation(modelLoc, labelsRef);
-    const labels = labelsSchema.safeParse(await readJsonLocation(labelsLoc, deps));
-    if (!labels.success) throw new Error(`${formatLocation(labelsLoc)} is not a label list (a JSON array of names)`);
-
-    const model =
-      loaded.kind === 'graph'
-        ? // Imported only for graph models: it is a tenth of the cold start otherwise spent on imports.
-          await (await import('@tensorflow/tfjs-converter')).loadGraphModel(tf.io.fromMemory(loaded.artifacts))
-        : await loadLayersModel(tf.io.fromMemory(loaded.artifacts));
-
-    const inputSize = config.inputSize ?? inputSizeFromTopology(loaded.artifacts.modelTopology) ?? 224;
-    const spec: ModelSpec = {
-      name: config.name ?? nameFromUrl(source.modelUrl),
-      version: config.version ?? versionFromBytes(loaded.modelJsonBytes),
-      inputSize,
-      scaling: config.scaling ?? '-1..1',
-      output: config.output ?? 'softmax',
-      resize: config.resize ?? 'center-crop',
-      cropFraction: config.cropFraction ?? 0.875,
-      labels: labels.data,
-    };
-    const classifier = new ImageClassifier(spec, model, loaded.kind);
-    const classes = classifier.outputSize();
-    if (classes !== spec.labels.length) {
-      model.dispose();
-      throw new Error(`the model has ${classes} outputs but ${formatLocation(labelsLoc)} names ${spec.labels.length} classes`);
+  static async load(source: ModelSource, deps: LocationDeps, options: LoadOptions = {}): Promise<ImageClassifier> {
+    const clock = options.clock ?? new StartupClock();
+    const loaded = await clock.time('fetchMs', () => readModelSource(source, deps));
+    const { engine, model, ...selection } = await selectEngine(options.backend ?? 'auto', loaded, {
+      threads: options.threads ?? 1,
+      ...(options.fuse === undefined ? {} : { fuse: options.fuse }),
+      ...(options.log ? { log: options.log } : {}),
+      clock,
+    });
+    const { spec } = loaded;
+    if (engine.classes !== spec.labels.length) {
+      await engine.dispose();
+      throw new Error(`the model has ${engine.classes} outputs but its labels name ${spec.labels.length} classes`);
     }
-    if (loaded.kind === 'layers' && source.fuse !== false) classifier.adoptFusedPlan(model as LayersModel);
-    return classifier;
+    // The first inference compiles kernels and allocates; pay for it before taking traffic.
+    await clock.time('warmupMs', () => engine.run(new Float32Array(spec.inputSize ** 2 * 3), 1));
+    return new ImageClassifier(spec, engine, options.keepModel ? model : undefined, selection, clock.report());
   }
 
-  /** Uses the fused plan only if it reproduces tfjs-layers' output on a probe input. */
-  private adoptFusedPlan(model: LayersModel): void {
-    const plan = FusedPlan.build(model);
-    if (!plan) return;
-    const size = this.spec.inputSize;
-    const difference = tf.tidy(() => {
-      const probe = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
-      const expected = this.probabilities(model.predict(probe) as tf.Tensor);
-      const actual = this.probabilities(plan.predict(probe));
-      return tf.max(tf.abs(tf.sub(expected, actual))).dataSync()[0] ?? Infinity;
-    });
-    if (difference <= FUSED_TOLERANCE) this.plan = plan;
-    else plan.dispose();
+  /** RGB bytes (inputSize×inputSize×3) → the model's input, scaled as the spec says. */
+  scale(pixels: Uint8Array, into = new Float32Array(pixels.length)): Float32Array {
+    const expected = this.spec.inputSize ** 2 * 3;
+    if (pixels.length !== expected) throw new Error(`expected ${expected} input values, got ${pixels.length}`);
+    const { scale, offset } = scalingCoefficients(this.spec.scaling);
+    for (let i = 0; i < expected; i++) into[i] = (pixels[i] as number) * scale + offset;
+    return into;
   }
 
-  private probabilities(y: tf.Tensor): tf.Tensor {
-    return this.spec.output === 'logits' ? tf.softmax(y) : y;
-  }
-
-  /** Classes the model outputs: from its declared output shape, else (graph models may not say) by a probe. */
-  private outputSize(): number {
-    const declared = this.model.outputs[0]?.shape?.at(-1);
-    if (typeof declared === 'number' && declared > 0) return declared;
-    return tf.tidy(() => {
-      const out = this.model.predict(tf.zeros([1, this.spec.inputSize, this.spec.inputSize, 3])) as tf.Tensor;
-      return out.shape.at(-1) ?? 0;
-    });
+  /** Probabilities per class for one image of RGB bytes. */
+  async probabilities(pixels: Uint8Array): Promise<Float32Array> {
+    return this.engine.run(this.scale(pixels), 1);
   }
 
   /** `pixels`: RGB bytes, inputSize×inputSize×3. Returns the top-k classes, best first. */
-  classify(pixels: Uint8Array, topK: number): Prediction[] {
-    const { inputSize, scaling, labels } = this.spec;
-    const expected = inputSize * inputSize * 3;
-    if (pixels.length !== expected) throw new Error(`expected ${expected} input values, got ${pixels.length}`);
-    const { scale, offset } = scalingCoefficients(scaling);
-    const input = new Float32Array(expected);
-    for (let i = 0; i < expected; i++) input[i] = (pixels[i] as number) * scale + offset;
-    const scores = tf.tidy(() => {
-      const x = tf.tensor4d(input, [1, inputSize, inputSize, 3]);
-      const y = this.plan ? this.plan.predict(x) : (this.model.predict(x) as tf.Tensor);
-      return this.probabilities(y).dataSync() as Float32Array;
-    });
-    return topClasses(scores, topK, labels);
+  async classify(pixels: Uint8Array, topK: number): Promise<Prediction[]> {
+    return topClasses(await this.probabilities(pixels), topK, this.spec.labels);
   }
 
-  dispose(): void {
-    this.plan?.dispose();
-    this.model.dispose();
+  async dispose(): Promise<void> {
+    await this.engine.dispose();
   }
 }
 
@@ -162,8 +93,4 @@ export function topClasses(scores: ArrayLike<number>, k: number, labels: readonl
   const order = Array.from({ length: scores.length }, (_, i) => i);
   order.sort((a, b) => (scores[b] as number) - (scores[a] as number));
   return order.slice(0, k).map((index) => ({ label: labels[index] ?? `class ${index}`, index, score: scores[index] as number }));
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
