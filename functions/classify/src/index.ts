@@ -7,6 +7,10 @@ import { createS3Client, createLogger, describe, errorResponse, healthChecks, js
 import { loadClassifyConfig } from './config.js';
 import { fromCloudEvent, fromHttpBody, EXPECTED_SHAPE, type IncomingCloudEvent } from './events/envelope.js';
 import { CLASSIFY_EVENT_TYPES, RESULT_EVENT_TYPE } from './events/types.js';
+import { sizeDecodeThreads } from './images/threads.js';
+import { cpuLimit, wholeCores } from './inference/cpu-limit.js';
+import type { InferenceService } from './inference/service.js';
+import { planInference, startInference } from './inference/start.js';
 import { ImageClassifier } from './models/classifier.js';
 import { StartupClock } from './models/startup.js';
 import { ClassifyPipeline } from './pipeline.js';
@@ -21,6 +25,7 @@ export interface InvocationContext {
 interface Instance {
   pipeline: ClassifyPipeline;
   classifier: ImageClassifier;
+  inference: InferenceService;
   backend: string;
   eventSource: string;
 }
@@ -34,6 +39,9 @@ export async function init(): Promise<void> {
   try {
     const config = loadClassifyConfig();
     const s3 = createS3Client(config);
+    const plan = planInference(config.INFERENCE_WORKERS, cpuLimit());
+    const decoding = sizeDecodeThreads(wholeCores(plan.cpu));
+    if (decoding.advice) log.warn('decoding threads', { advice: decoding.advice });
     const classifier = await ImageClassifier.load(
       {
         modelUrl: config.MODEL_URL,
@@ -51,13 +59,17 @@ export async function init(): Promise<void> {
       },
       // The model may live where the function's own credentials cannot read (a Rook claim's user).
       modelLocationDeps(config),
-      { backend: config.TF_BACKEND, log, clock },
+      // With workers, this engine only selects and checks; each worker creates its own from the kept model.
+      { backend: config.TF_BACKEND, log, clock, keepModel: plan.workers > 0, threads: plan.workers > 0 ? 1 : plan.threads },
     );
+    // Worker threads create their engines (session, warm-up) in parallel: counted as session time.
+    const inference = await clock.time('sessionMs', () => startInference(classifier, plan, { maxBatch: config.MAX_BATCH, maxQueue: config.MAX_QUEUE }, log));
     const backend = classifier.engineName;
     const { labels, ...spec } = classifier.spec;
     instance = {
-      pipeline: new ClassifyPipeline({ s3, classifier, config, backend, log }),
+      pipeline: new ClassifyPipeline({ s3, classifier, inference, config, backend, log }),
       classifier,
+      inference,
       backend,
       eventSource: config.EVENT_SOURCE,
     };
@@ -67,7 +79,8 @@ export async function init(): Promise<void> {
       backend,
       executor: classifier.executor,
       fidelity: classifier.selection.fidelity,
-      startup: classifier.startup,
+      inference: { workers: plan.workers, threads: plan.threads, cpu: plan.cpu, maxBatch: config.MAX_BATCH, maxQueue: config.MAX_QUEUE, decoding },
+      startup: clock.report(),
     });
   } catch (error) {
     log.error('cannot start', { error: describe(error) });
@@ -114,6 +127,6 @@ export const { liveness, readiness } = healthChecks({ notReadyReason: () => notR
 
 export function shutdown(): void {
   notReady = 'shutting down';
-  void instance?.classifier.dispose();
+  void instance?.inference.close();
   instance = undefined;
 }
