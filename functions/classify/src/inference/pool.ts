@@ -19,6 +19,8 @@ export interface PoolOptions extends BatchingOptions {
   spawn?: (setup: WorkerSetup) => Worker;
 }
 
+/** How long close() lets a running batch finish before ending its worker anyway. */
+const DRAIN_TIMEOUT_MS = 10_000;
 /** Longest wait between attempts to replace a worker that cannot start. */
 const MAX_RESPAWN_DELAY_MS = 30_000;
 
@@ -71,6 +73,10 @@ export class WorkerPool implements InferenceService {
     const all = [...this.ready];
     this.ready.clear();
     this.idle.length = 0;
+    // Batches already computing finish (one batch: milliseconds). ONNX Runtime completes a run on a
+    // native thread and then calls into the worker: a worker terminated mid-run aborts the process.
+    await Promise.all(all.map((w) => w.drained(DRAIN_TIMEOUT_MS)));
+    for (const worker of all) worker.failPending(shuttingDown());
     await Promise.all(all.map((w) => w.thread.terminate()));
   }
 
@@ -128,7 +134,7 @@ export class WorkerPool implements InferenceService {
 /** One worker thread and the batch it is running (at most one: the pool hands it one at a time). */
 class PoolWorker {
   readonly started: Promise<Extract<WorkerMessage, { type: 'ready' }>>;
-  private pending: { id: number; resolve(values: Float32Array): void; reject(error: unknown): void } | undefined;
+  private pending: { id: number; done: Promise<unknown>; resolve(values: Float32Array): void; reject(error: unknown): void } | undefined;
   private nextId = 0;
 
   constructor(
@@ -155,11 +161,21 @@ class PoolWorker {
 
   run(pixels: Uint8Array, n: number): Promise<Float32Array> {
     const id = ++this.nextId;
-    return new Promise((resolve, reject) => {
-      this.pending = { id, resolve, reject };
-      const request: RunRequest = { type: 'run', id, n, pixels };
-      this.thread.postMessage(request, [pixels.buffer as ArrayBuffer]);
-    });
+    let settle!: Pick<NonNullable<PoolWorker['pending']>, 'resolve' | 'reject'>;
+    const done = new Promise<Float32Array>((resolve, reject) => (settle = { resolve, reject }));
+    this.pending = { id, done: done.catch(() => undefined), ...settle };
+    const request: RunRequest = { type: 'run', id, n, pixels };
+    this.thread.postMessage(request, [pixels.buffer as ArrayBuffer]);
+    return done;
+  }
+
+  /** Resolves when the batch it is running (if any) has settled, or after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<void> {
+    const done = this.pending?.done;
+    if (!done) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   failPending(error: unknown): void {
