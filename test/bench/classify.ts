@@ -7,7 +7,6 @@ import { releasesForTests, rgwForTests } from '../rgw/launcher.ts';
 import { startFunction } from '../support/function-process.ts';
 import { sharedPath } from '../support/paths.ts';
 import { awsEnvFor, s3For } from '../support/rgw-clients.ts';
-import { selectBackend } from '../../functions/classify/src/models/backend.ts';
 import { ImageClassifier } from '../../functions/classify/src/models/classifier.ts';
 import { decodeImage } from '../../functions/classify/src/images/decode.ts';
 import { stats, type Stats } from './stats.ts';
@@ -28,14 +27,14 @@ export async function benchClassify(): Promise<void> {
   const bytes = await Promise.all(photos.map((p) => readFile(sharedPath('images', p))));
 
   console.log('classify: in-process (decode = sharp, inference = TF.js)');
-  const backend = await selectBackend('auto');
   for (const [name, overrides] of [
     ['mobilenet_v1_0.75_224', {}],
     ['darknet_tiny', { scaling: '0..1', output: 'logits' }],
   ] as const) {
     for (const fuse of [true, false]) {
       const t0 = performance.now();
-      const c = await ImageClassifier.load({ modelUrl: `file://${sharedPath('models', name, 'model.json')}`, overrides, fuse }, {});
+      const c = await ImageClassifier.load({ modelUrl: `file://${sharedPath('models', name, 'model.json')}`, overrides }, {}, { backend: 'wasm', fuse });
+      const backend = c.engineName;
       const loadMs = performance.now() - t0;
       const decode: number[] = [];
       const infer: number[] = [];
@@ -45,18 +44,18 @@ export async function benchClassify(): Promise<void> {
         pixels.push((await decodeImage(b, { size: c.spec.inputSize, resize: c.spec.resize, cropFraction: c.spec.cropFraction, maxPixels: 4e7 })).pixels);
         decode.push(performance.now() - t);
       }
-      c.classify(pixels[0]!, 5); // warm-up
+      await c.classify(pixels[0]!, 5); // warm-up
       for (let r = 0; r < ROUNDS; r++) {
         for (const p of pixels) {
           const t = performance.now();
-          c.classify(p, 5);
+          await c.classify(p, 5);
           infer.push(performance.now() - t);
         }
       }
       console.log(` ${name} on ${backend}, executor ${c.executor}: load ${loadMs.toFixed(0)} ms`);
       if (fuse) line('decode + resize (1.1-1.6 MP JPEG)', stats(decode));
       line('inference', stats(infer));
-      c.dispose();
+      await c.dispose();
     }
   }
 

@@ -8,8 +8,8 @@ import { env, loadConfig, modelS3EnvSchema, s3EnvSchema } from './vendor/core/in
 export const classifyEnvSchema = s3EnvSchema.extend({
   /** MODEL_S3_*: the model's own S3 endpoint and credentials (default: the function's). */
   ...modelS3EnvSchema.shape,
-  /** model.json of a TF.js layers or graph model: file://, http(s):// or s3://bucket/key. */
-  MODEL_URL: z.string({ error: 'is required: where model.json is (file://, http(s):// or s3://)' }),
+  /** model.json of a TF.js layers or graph model, or an ONNX model (….onnx): file://, http(s):// or s3://bucket/key. */
+  MODEL_URL: z.string({ error: 'is required: where model.json or model.onnx is (file://, http(s):// or s3://)' }),
   /** Optional model description; default: model.config.json beside model.json, if present. */
   MODEL_CONFIG_URL: z.string().optional(),
   MODEL_LABELS_URL: z.string().optional(),
@@ -21,7 +21,8 @@ export const classifyEnvSchema = s3EnvSchema.extend({
   MODEL_OUTPUT: z.enum(['softmax', 'logits']).optional(),
   MODEL_RESIZE: z.enum(['center-crop', 'stretch']).optional(),
   MODEL_CROP_FRACTION: env.number().pipe(z.number().gt(0).max(1)).optional(),
-  TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** Inference engine: auto = the fastest that loads and reproduces the reference (onnx → tensorflow → wasm → cpu). */
+  TF_BACKEND: z.enum(['auto', 'onnx', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   /** Inference worker threads; default: the whole cores the cgroup allows (min 1). 0: in the request's thread (the old design). */
   INFERENCE_WORKERS: env.int(0, 256).optional(),
   /** Images one engine run takes at most (requests that queued while the workers were busy). */

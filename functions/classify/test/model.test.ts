@@ -5,7 +5,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/images/decode.ts';
-import { selectBackend } from '../src/models/backend.ts';
 import { ImageClassifier, topClasses, type Prediction } from '../src/models/classifier.ts';
 import { labelsSchema, modelConfigFileSchema, nameFromUrl, scalingCoefficients } from '../src/models/spec.ts';
 import { imagesDir, modelsDir } from '../../../test/support/paths.ts';
@@ -39,25 +38,25 @@ async function pixelsFor(classifier: ImageClassifier, photo: string): Promise<Ui
 
 const sum = (predictions: Prediction[]): number => predictions.reduce((s, p) => s + p.score, 0);
 
-let backend: string;
 let mobilenet: ImageClassifier;
 let darknet: ImageClassifier;
 let work: string;
+/** These tests are about loading and classifying with TF.js; engines.test.ts covers the others. */
+const WASM = { backend: 'wasm' } as const;
 const DARKNET_OVERRIDES = { scaling: '0..1', output: 'logits' } as const;
 
 beforeAll(async () => {
-  backend = await selectBackend('wasm');
   work = await mkdtemp(path.join(tmpdir(), 'classify-model-test-'));
   // by configuration alone: MobileNet with the defaults, Darknet with two MODEL_* overrides
   [mobilenet, darknet] = await Promise.all([
-    ImageClassifier.load({ modelUrl: modelUrl(MOBILENET), overrides: {} }, {}),
-    ImageClassifier.load({ modelUrl: modelUrl(DARKNET), overrides: { ...DARKNET_OVERRIDES } }, {}),
+    ImageClassifier.load({ modelUrl: modelUrl(MOBILENET), overrides: {} }, {}, WASM),
+    ImageClassifier.load({ modelUrl: modelUrl(DARKNET), overrides: { ...DARKNET_OVERRIDES } }, {}, WASM),
   ]);
 }, 120_000);
 
 afterAll(async () => {
-  mobilenet?.dispose();
-  darknet?.dispose();
+  await mobilenet?.dispose();
+  await darknet?.dispose();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -73,8 +72,9 @@ async function darknetCopy(name: string): Promise<string> {
 }
 
 describe('loading', () => {
-  it('runs on the wasm backend', () => {
-    expect(backend).toBe('wasm');
+  it('runs on the wasm engine when TF_BACKEND=wasm', () => {
+    expect(mobilenet.engineName).toBe('tfjs-wasm');
+    expect(darknet.engineName).toBe('tfjs-wasm');
   });
 
   it('MobileNet: MODEL_URL alone gives the MobileNet defaults and its labels.json', async () => {
@@ -103,19 +103,19 @@ describe('loading', () => {
     const short = path.join(work, 'labels-999.json');
     await writeFile(short, JSON.stringify(labels.slice(0, 999)));
     await expect(
-      ImageClassifier.load({ modelUrl: modelUrl(DARKNET), labelsUrl: pathToFileURL(short).href, overrides: { ...DARKNET_OVERRIDES } }, {}),
+      ImageClassifier.load({ modelUrl: modelUrl(DARKNET), labelsUrl: pathToFileURL(short).href, overrides: { ...DARKNET_OVERRIDES } }, {}, WASM),
     ).rejects.toThrow(/1000 outputs.*999 classes/);
   });
 
   it('a labels file that is not a list of names is refused', async () => {
     const bad = path.join(work, 'labels-bad.json');
     await writeFile(bad, JSON.stringify({ classes: 1000 }));
-    await expect(ImageClassifier.load({ modelUrl: modelUrl(DARKNET), labelsUrl: pathToFileURL(bad).href, overrides: {} }, {})).rejects.toThrow(/label list/);
+    await expect(ImageClassifier.load({ modelUrl: modelUrl(DARKNET), labelsUrl: pathToFileURL(bad).href, overrides: {} }, {}, WASM)).rejects.toThrow(/label list/);
   });
 
   it('a missing model is a clear error naming where it looked', async () => {
     const url = pathToFileURL(path.join(work, 'nothing-here', 'model.json')).href;
-    await expect(ImageClassifier.load({ modelUrl: url, overrides: {} }, {})).rejects.toThrow(url);
+    await expect(ImageClassifier.load({ modelUrl: url, overrides: {} }, {}, WASM)).rejects.toThrow(url);
   });
 });
 
@@ -125,20 +125,20 @@ describe('classifying the sample photos', () => {
     expect(expected.size).toBe(7);
     const got = new Map<string, string>();
     for (const photo of expected.keys()) {
-      const [top] = mobilenet.classify(await pixelsFor(mobilenet, photo), 1);
+      const [top] = await mobilenet.classify(await pixelsFor(mobilenet, photo), 1);
       got.set(photo, shortName(top!.label));
     }
     expect(Object.fromEntries(got)).toEqual(Object.fromEntries(expected));
   });
 
   it('Darknet calls giraffe.jpg a zebra too', async () => {
-    const [top] = darknet.classify(await pixelsFor(darknet, 'giraffe.jpg'), 1);
+    const [top] = await darknet.classify(await pixelsFor(darknet, 'giraffe.jpg'), 1);
     expect(shortName(top!.label)).toBe('zebra');
   });
 
   it('scores are probabilities summing to ~1 for both (softmax applied to Darknet logits)', async () => {
     for (const classifier of [mobilenet, darknet]) {
-      const all = classifier.classify(await pixelsFor(classifier, 'dog.jpg'), 1000);
+      const all = await classifier.classify(await pixelsFor(classifier, 'dog.jpg'), 1000);
       expect(all).toHaveLength(1000);
       expect(sum(all)).toBeCloseTo(1, 3);
       for (const p of all) {
@@ -153,24 +153,24 @@ describe('classifying the sample photos', () => {
 
   it('top-k returns k predictions, the first being the top-1', async () => {
     const pixels = await pixelsFor(mobilenet, 'kite.jpg');
-    const five = mobilenet.classify(pixels, 5);
+    const five = await mobilenet.classify(pixels, 5);
     expect(five).toHaveLength(5);
-    expect(five[0]).toEqual(mobilenet.classify(pixels, 1)[0]);
+    expect(five[0]).toEqual((await mobilenet.classify(pixels, 1))[0]);
   });
 
   it('Darknet without its configuration (MobileNet defaults) gives raw logits, not probabilities', async () => {
-    const raw = await ImageClassifier.load({ modelUrl: modelUrl(DARKNET), overrides: {} }, {});
+    const raw = await ImageClassifier.load({ modelUrl: modelUrl(DARKNET), overrides: {} }, {}, WASM);
     try {
       expect(raw.spec).toMatchObject({ scaling: '-1..1', output: 'softmax' });
-      const all = raw.classify(await pixelsFor(raw, 'giraffe.jpg'), 1000);
+      const all = await raw.classify(await pixelsFor(raw, 'giraffe.jpg'), 1000);
       expect(all.some((p) => p.score < 0 || p.score > 1) || Math.abs(sum(all) - 1) > 0.01).toBe(true);
     } finally {
-      raw.dispose();
+      await raw.dispose();
     }
   });
 
-  it('refuses input of the wrong size', () => {
-    expect(() => mobilenet.classify(new Uint8Array(10), 1)).toThrow(/expected 150528/);
+  it('refuses input of the wrong size', async () => {
+    await expect(mobilenet.classify(new Uint8Array(10), 1)).rejects.toThrow(/expected 150528/);
   });
 });
 
@@ -178,17 +178,17 @@ describe('model.config.json travels with the model', () => {
   it('beside model.json in a copy: honoured, same top-1 and scores as the override route', async () => {
     const dir = await darknetCopy('with-config');
     await writeFile(path.join(dir, 'model.config.json'), JSON.stringify({ name: 'tiny-darknet', version: '2018', scaling: '0..1', output: 'logits' }));
-    const fromFile = await ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: {} }, {});
+    const fromFile = await ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: {} }, {}, WASM);
     try {
       expect(fromFile.spec).toMatchObject({ name: 'tiny-darknet', version: '2018', scaling: '0..1', output: 'logits', inputSize: 224 });
       const pixels = await pixelsFor(fromFile, 'giraffe.jpg');
-      const a = fromFile.classify(pixels, 5);
-      const b = darknet.classify(pixels, 5);
+      const a = await fromFile.classify(pixels, 5);
+      const b = await darknet.classify(pixels, 5);
       expect(a.map((p) => p.index)).toEqual(b.map((p) => p.index));
       expect(shortName(a[0]!.label)).toBe('zebra');
       for (let i = 0; i < 5; i++) expect(a[i]!.score).toBeCloseTo(b[i]!.score, 5);
     } finally {
-      fromFile.dispose();
+      await fromFile.dispose();
     }
   });
 
@@ -197,24 +197,24 @@ describe('model.config.json travels with the model', () => {
     await writeFile(path.join(dir, 'model.config.json'), JSON.stringify({ name: 'from-file', scaling: '0..1', output: 'logits' }));
     const elsewhere = path.join(work, 'darknet.config.json');
     await writeFile(elsewhere, JSON.stringify({ name: 'from-config-url', scaling: '0..255', output: 'logits' }));
-    const overridden = await ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: { name: 'from-env', scaling: '-1..1' } }, {});
-    const named = await ImageClassifier.load({ modelUrl: modelUrl(dir), configUrl: pathToFileURL(elsewhere).href, overrides: {} }, {});
+    const overridden = await ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: { name: 'from-env', scaling: '-1..1' } }, {}, WASM);
+    const named = await ImageClassifier.load({ modelUrl: modelUrl(dir), configUrl: pathToFileURL(elsewhere).href, overrides: {} }, {}, WASM);
     try {
       expect(overridden.spec).toMatchObject({ name: 'from-env', scaling: '-1..1', output: 'logits' });
       expect(named.spec).toMatchObject({ name: 'from-config-url', scaling: '0..255', output: 'logits' });
     } finally {
-      overridden.dispose();
-      named.dispose();
+      await overridden.dispose();
+      await named.dispose();
     }
   });
 
   it('a named config that does not exist, or an invalid one, is an error (the default one is optional)', async () => {
     const dir = await darknetCopy('bad-config');
     await expect(
-      ImageClassifier.load({ modelUrl: modelUrl(dir), configUrl: pathToFileURL(path.join(dir, 'missing.json')).href, overrides: {} }, {}),
+      ImageClassifier.load({ modelUrl: modelUrl(dir), configUrl: pathToFileURL(path.join(dir, 'missing.json')).href, overrides: {} }, {}, WASM),
     ).rejects.toThrow(/missing\.json/);
     await writeFile(path.join(dir, 'model.config.json'), JSON.stringify({ scaling: '0..2', outputs: 'logits' }));
-    await expect(ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: {} }, {})).rejects.toThrow(/model\.config\.json.*scaling/);
+    await expect(ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: {} }, {}, WASM)).rejects.toThrow(/model\.config\.json.*scaling/);
   });
 
   // FAILS until the JSON.parse calls in src/models/classifier.ts line 74 (model.config.json) and
@@ -224,13 +224,13 @@ describe('model.config.json travels with the model', () => {
   it('a model.config.json that is not JSON is an error naming the file', async () => {
     const dir = await darknetCopy('config-not-json');
     await writeFile(path.join(dir, 'model.config.json'), '{ scaling: 0..1 }');
-    await expect(ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: {} }, {})).rejects.toThrow(/model\.config\.json/);
+    await expect(ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: {} }, {}, WASM)).rejects.toThrow(/model\.config\.json/);
   });
 
   it('a model.json that is not JSON is an error naming the file', async () => {
     const dir = await darknetCopy('model-not-json');
     await writeFile(path.join(dir, 'model.json'), '<html>404 Not Found</html>');
-    await expect(ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: {} }, {})).rejects.toThrow(/model\.json/);
+    await expect(ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: {} }, {}, WASM)).rejects.toThrow(/model\.json/);
   });
 
   it('labels in Keras index form ({"0": ["n…", "name"]}), named by the config', async () => {
@@ -242,13 +242,13 @@ describe('model.config.json travels with the model', () => {
     await writeFile(path.join(dir, 'imagenet_class_index.json'), JSON.stringify(keras));
     await rm(path.join(dir, 'labels.json'));
     await writeFile(path.join(dir, 'model.config.json'), JSON.stringify({ ...DARKNET_OVERRIDES, labels: 'imagenet_class_index.json' }));
-    const model = await ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: {} }, {});
+    const model = await ImageClassifier.load({ modelUrl: modelUrl(dir), overrides: {} }, {}, WASM);
     try {
       expect(model.spec.labels).toEqual(names);
-      const [top] = model.classify(await pixelsFor(model, 'giraffe.jpg'), 1);
+      const [top] = await model.classify(await pixelsFor(model, 'giraffe.jpg'), 1);
       expect(shortName(top!.label)).toBe('zebra');
     } finally {
-      model.dispose();
+      await model.dispose();
     }
   });
 });

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifyConfig, type ClassifyConfig } from '../src/config.ts';
 import type { Envelope } from '../src/events/envelope.ts';
 import type { ObjectEvent } from '../src/events/record.ts';
-import { selectBackend } from '../src/models/backend.ts';
 import { ImageClassifier } from '../src/models/classifier.ts';
 import { ClassifyPipeline, type Outcome } from '../src/pipeline.ts';
 import { createLogger, s3ClientFor } from '../src/vendor/core/index.ts';
@@ -46,16 +45,16 @@ describe('ClassifyPipeline on the real RGW', () => {
   beforeAll(async () => {
     s3 = s3For(rgw);
     config = loadClassifyConfig({ ...awsEnvFor(rgw), MODEL_URL, TF_BACKEND: 'wasm' });
-    backend = await selectBackend(config.TF_BACKEND);
-    classifier = await ImageClassifier.load({ modelUrl: MODEL_URL, overrides: {} }, {});
+    classifier = await ImageClassifier.load({ modelUrl: MODEL_URL, overrides: {} }, {}, { backend: config.TF_BACKEND });
+    backend = classifier.engineName;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     for (const name of ['dog.jpg', 'kite.jpg', 'giraffe.jpg']) {
       const out = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: name, Body: await readFile(path.join(imagesDir, name)) }));
       eTags.set(name, out.ETag!.replace(/"/g, ''));
     }
   });
-  afterAll(() => {
-    classifier?.dispose();
+  afterAll(async () => {
+    await classifier?.dispose();
     s3?.destroy();
   });
 
@@ -124,7 +123,7 @@ describe('ClassifyPipeline on the real RGW', () => {
     const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(path.join(imagesDir, 'dog.jpg')) }));
     const event = created(key, put.ETag!.replace(/"/g, ''));
     const v1 = only(await pipeline().process(envelope(event)));
-    const upgraded = await ImageClassifier.load({ modelUrl: MODEL_URL, overrides: { version: 'v2-test' } }, {});
+    const upgraded = await ImageClassifier.load({ modelUrl: MODEL_URL, overrides: { version: 'v2-test' } }, {}, { backend: config.TF_BACKEND });
     try {
       const p2 = new ClassifyPipeline({ s3, classifier: upgraded, config, backend, log: silent });
       const v2 = only(await p2.process(envelope(event)));
@@ -139,7 +138,7 @@ describe('ClassifyPipeline on the real RGW', () => {
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `results/${key}/` }));
       expect((listed.Contents ?? []).map((c) => c.Key).sort()).toEqual([v1.result.resultKey, v2.result.resultKey].sort());
     } finally {
-      upgraded.dispose();
+      await upgraded.dispose();
     }
   });
 

@@ -15,7 +15,7 @@ import { readProbeReference, type ProbeReference } from './onnx/fidelity.js';
 import { readModelMetadata } from './onnx/onnx-proto.js';
 import { inputSizeFromTopology, readModelArtifacts } from './io.js';
 import { onnxInputSize } from './onnx-input.js';
-import { labelsSchema, nameFromUrl, parseModelConfigFile, versionFromBytes, type ModelConfigFile, type ModelSpec } from './spec.js';
+import { labelsSchema, nameFromUrl, parseModelConfigFile, scalingCoefficients, versionFromBytes, type ModelConfigFile, type ModelSpec, type Scaling } from './spec.js';
 
 /** Where the model is and what the MODEL_* variables say about it. */
 export interface ModelSource {
@@ -45,6 +45,8 @@ const CONFIG_FILE = 'model.config.json';
 const DEFAULT_LABELS = 'labels.json';
 const TFJS_MODEL_FILE = 'model.json';
 
+const SCALINGS: readonly Scaling[] = ['-1..1', '0..1', '0..255'];
+
 export const isOnnxUrl = (url: string): boolean => /\.onnx([?#].*)?$/i.test(url);
 
 /** Reads the model, its config and labels concurrently and resolves the spec (MODEL_* > model.config.json > the model > defaults). */
@@ -71,7 +73,6 @@ export async function readModelSource(source: ModelSource, deps: LocationDeps): 
   const where = formatLocation(modelLoc);
   const common = {
     name: config.name ?? nameFromUrl(source.modelUrl),
-    scaling: config.scaling ?? '-1..1',
     resize: config.resize ?? 'center-crop',
     cropFraction: config.cropFraction ?? 0.875,
     labels: labels.data,
@@ -81,7 +82,9 @@ export async function readModelSource(source: ModelSource, deps: LocationDeps): 
     const { reference, output } = onnxMetadata(model, where);
     const spec: ModelSpec = {
       ...common,
-      // The export command records the TF.js model's version: results keep their keys across the switch.
+      // The export command records the TF.js model's name, version and input range: results keep their keys across the switch.
+      name: config.name ?? reference?.model?.name ?? common.name,
+      scaling: config.scaling ?? scalingOfProbe(reference) ?? '-1..1',
       version: config.version ?? reference?.model?.version ?? versionFromBytes(model),
       inputSize: config.inputSize ?? onnxInputSize(model) ?? 224,
       output: config.output ?? output ?? 'softmax',
@@ -90,6 +93,7 @@ export async function readModelSource(source: ModelSource, deps: LocationDeps): 
   }
   const spec: ModelSpec = {
     ...common,
+    scaling: config.scaling ?? '-1..1',
     version: config.version ?? versionFromBytes(model.modelJsonBytes),
     inputSize: config.inputSize ?? inputSizeFromTopology(model.artifacts.modelTopology) ?? 224,
     output: config.output ?? 'softmax',
@@ -104,6 +108,16 @@ function onnxMetadata(bytes: Uint8Array, where: string): { reference: ProbeRefer
   } catch (error) {
     throw new Error(`${where} is not an ONNX model: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+}
+
+/** The export command probes the model over its input range: that range is the model's scaling. */
+function scalingOfProbe(reference: ProbeReference | undefined): Scaling | undefined {
+  if (!reference) return undefined;
+  const { low, high } = reference.probe;
+  return SCALINGS.find((s) => {
+    const { scale, offset } = scalingCoefficients(s);
+    return Math.abs(low - offset) < 1e-6 && Math.abs(high - (255 * scale + offset)) < 1e-6;
+  });
 }
 
 async function readTfjsBeside(onnxLoc: Location, deps: LocationDeps): Promise<TfjsModel> {

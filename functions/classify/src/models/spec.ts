@@ -54,11 +54,11 @@ export const labelsSchema = z.union([
   }),
 ]);
 
-/** `mobilenet_v1_0.75_224` from `file:///models/mobilenet_v1_0.75_224/model.json`. */
+/** `mobilenet_v1_0.75_224` from `file:///models/mobilenet_v1_0.75_224/model.json` (or `…/model.onnx`). */
 export function nameFromUrl(modelUrl: string): string {
   const parts = modelUrl.split(/[/\\]/).filter(Boolean);
   const file = parts.at(-1) ?? 'model';
-  return (/^model\.json$/i.test(file) ? parts.at(-2) : file.replace(/\.json$/i, '')) ?? 'model';
+  return (/^model\.(json|onnx)$/i.test(file) ? parts.at(-2) : file.replace(/\.(json|onnx)$/i, '')) ?? 'model';
 }
 
 /** A content-derived version, so results say exactly which weights produced them. */

@@ -68,7 +68,6 @@ class Attempt {
   ) {}
 
   async onnx(): Promise<Omit<EngineSelection, 'skipped'>> {
-    const { spec } = this.loaded;
     const source = this.loaded.model;
     const bytes =
       source.format === 'onnx'

@@ -18,13 +18,21 @@ const BACKEND: Record<TfjsEngineName, string> = { 'tfjs-node': 'tensorflow', 'tf
 /** Largest difference in output probability the fused plan may show against tfjs-layers (float32 reordering). */
 const FUSED_TOLERANCE = 1e-3;
 
-/** Imports the backend's package and makes it the active one; throws why it cannot. */
+const starting = new Map<TfjsEngineName, Promise<void>>();
+
+/** Imports the backend's package and makes it the active one (once per thread, however many engines ask); throws why it cannot. */
 export async function startBackend(name: TfjsEngineName, options: EngineOptions): Promise<void> {
-  const backend = BACKEND[name];
-  if (tf.findBackend(backend)) {
-    if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`${name}: did not initialise`);
-    return;
+  let start = starting.get(name);
+  if (!start) {
+    start = initialise(name, options);
+    starting.set(name, start);
+    start.catch(() => starting.delete(name));
   }
+  await start;
+  await useBackend(name);
+}
+
+async function initialise(name: TfjsEngineName, options: EngineOptions): Promise<void> {
   if (name === 'tfjs-node') {
     // Optional dependency: not in package.json; present only where it could be installed.
     const moduleName = '@tensorflow/tfjs-node';
@@ -37,12 +45,12 @@ export async function startBackend(name: TfjsEngineName, options: EngineOptions)
   } else {
     await import('@tensorflow/tfjs-backend-cpu');
   }
-  if (!(await tf.setBackend(backend))) throw new Error(`${name}: did not initialise`);
+  if (!(await tf.setBackend(BACKEND[name]))) throw new Error(`${name}: did not initialise`);
   await tf.ready();
 }
 
 async function useBackend(name: TfjsEngineName): Promise<void> {
-  if (tf.getBackend() !== BACKEND[name]) await tf.setBackend(BACKEND[name]);
+  if (tf.getBackend() !== BACKEND[name] && !(await tf.setBackend(BACKEND[name]))) throw new Error(`${name}: did not initialise`);
 }
 
 async function loadModel(model: TfjsModel): Promise<LayersModel | GraphModel> {
