@@ -101,7 +101,7 @@ describe('the agreement check rejects each kind of drift (classify)', async () =
       f.deploy.options.scale.max = 20;
       f.deploy.labels = [];
     });
-    expect(problems).toMatch(/concurrency: func.yaml 10, Service containerConcurrency 2/);
+    expect(problems).toMatch(/concurrency: func.yaml 10, Service containerConcurrency 16/);
     expect(problems).toMatch(/resources.requests.memory: func.yaml 256Mi, Service 384Mi/);
     expect(problems).toMatch(/scale.max: func.yaml 20, Service autoscaling.knative.dev\/max-scale 8/);
     expect(problems).toMatch(/label networking.knative.dev\/visibility: Service cluster-local, func.yaml undefined/);

@@ -23,6 +23,12 @@ export const classifyEnvSchema = s3EnvSchema.extend({
   MODEL_CROP_FRACTION: env.number().pipe(z.number().gt(0).max(1)).optional(),
   /** Inference engine: auto = the fastest that loads and reproduces the reference (onnx → tensorflow → wasm → cpu). */
   TF_BACKEND: z.enum(['auto', 'onnx', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** Inference worker threads; default: the whole cores the cgroup allows (min 1). 0: in the request's thread (the old design). */
+  INFERENCE_WORKERS: env.int(0, 256).optional(),
+  /** Images one engine run takes at most (requests that queued while the workers were busy). */
+  MAX_BATCH: env.int(1, 256).default(8),
+  /** Images that may wait for a worker; beyond, 503 `overloaded` (retryable) with Retry-After. */
+  MAX_QUEUE: env.int(0, 100_000).default(32),
   TOP_K: env.int(1, 100).default(5),
   /** Below this top-1 score a result is marked low confidence (CloudEvent extension bmlconfidence=low). */
   LOW_CONFIDENCE_THRESHOLD: env.number().pipe(z.number().min(0).max(1)).default(0.5),

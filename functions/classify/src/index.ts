@@ -1,12 +1,17 @@
 /**
  * classify: a Knative function (faas-js-runtime) that classifies every image landing in a bucket.
- * The loader selects the backend, loads the model once per instance and warms it up before the server
- * listens; the handler turns each delivered event into stored results. Core's lifecycle does the rest.
+ * The loader selects the inference engine, loads the model once per instance, starts the inference
+ * workers (each warms its engine up) before the server listens; the handler turns each delivered event
+ * into stored results. Core's lifecycle does the rest.
  */
 import { createS3Client, defineFunction, MODEL_PART, modelLocationDeps, type Invocation, type Loaded, type Logger, type StartupTools } from './vendor/core/index.js';
 import { loadClassifyConfig, type ClassifyConfig } from './config.js';
 import { fromCloudEvent, fromHttpBody, EXPECTED_SHAPE } from './events/envelope.js';
 import { CLASSIFY_EVENT_TYPES, RESULT_EVENT_TYPE } from './events/types.js';
+import { sizeDecodeThreads } from './images/threads.js';
+import { cpuLimit, wholeCores } from './inference/cpu-limit.js';
+import type { InferenceService } from './inference/service.js';
+import { planInference, startInference } from './inference/start.js';
 import { ImageClassifier } from './models/classifier.js';
 import { StartupClock } from './models/startup.js';
 import { ClassifyPipeline, type Outcome } from './pipeline.js';
@@ -15,6 +20,7 @@ import { respond, type Reply } from './respond.js';
 interface Instance {
   pipeline: ClassifyPipeline;
   classifier: ImageClassifier;
+  inference: InferenceService;
   backend: string;
   eventSource: string;
 }
@@ -22,6 +28,9 @@ interface Instance {
 async function load({ config, log, part }: StartupTools<ClassifyConfig>): Promise<Loaded<Instance>> {
   // Counts process start → here as import time: the `startup` parts the benchmark reads.
   const clock = new StartupClock({ sinceProcessStart: true });
+  const plan = planInference(config.INFERENCE_WORKERS, cpuLimit());
+  const decoding = sizeDecodeThreads(wholeCores(plan.cpu));
+  if (decoding.advice) log.warn('decoding threads', { advice: decoding.advice });
   const classifier = await part(MODEL_PART, () =>
     ImageClassifier.load(
       {
@@ -40,15 +49,26 @@ async function load({ config, log, part }: StartupTools<ClassifyConfig>): Promis
       },
       // The model may live where the function's own credentials cannot read (a Rook claim's user).
       modelLocationDeps(config),
-      { backend: config.TF_BACKEND, log, clock },
+      // With workers, this engine only selects and checks; each worker creates its own from the kept model.
+      { backend: config.TF_BACKEND, log, clock, keepModel: plan.workers > 0, threads: plan.workers > 0 ? 1 : plan.threads },
     ),
   );
+  // Worker threads create and warm up their engines in parallel.
+  const inference = await part('workers', () => startInference(classifier, plan, { maxBatch: config.MAX_BATCH, maxQueue: config.MAX_QUEUE }, log));
   const backend = classifier.engineName;
-  const pipeline = new ClassifyPipeline({ s3: createS3Client(config), classifier, config, backend, log });
+  const pipeline = new ClassifyPipeline({ s3: createS3Client(config), classifier, inference, config, backend, log });
+  const { totalMs: _total, ...modelParts } = classifier.startup;
   return {
-    instance: { pipeline, classifier, backend, eventSource: config.EVENT_SOURCE },
-    ready: { model: modelSummary(classifier), backend, executor: classifier.executor, fidelity: classifier.selection.fidelity },
-    startup: classifier.startup,
+    instance: { pipeline, classifier, inference, backend, eventSource: config.EVENT_SOURCE },
+    ready: {
+      model: modelSummary(classifier),
+      backend,
+      executor: classifier.executor,
+      fidelity: classifier.selection.fidelity,
+      inference: { workers: plan.workers, threads: plan.threads, cpu: plan.cpu, maxBatch: config.MAX_BATCH, maxQueue: config.MAX_QUEUE, decoding },
+    },
+    // process start → ready, workers included (the benchmark reads it)
+    startup: { ...modelParts, totalMs: Math.round(performance.now() * 10) / 10 },
   };
 }
 
@@ -88,5 +108,5 @@ export const { init, handle, liveness, readiness, shutdown } = defineFunction({
     emits: RESULT_EVENT_TYPE,
     usage: EXPECTED_SHAPE,
   }),
-  shutdown: (instance) => instance.classifier.dispose(),
+  shutdown: (instance) => instance.inference.close(),
 });

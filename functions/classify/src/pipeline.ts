@@ -5,7 +5,8 @@ import { checkRecordCount, type Envelope } from './events/envelope.js';
 import type { ObjectEvent } from './events/record.js';
 import { isObjectCreated } from './events/types.js';
 import { decodeImage } from './images/decode.js';
-import type { ImageClassifier } from './models/classifier.js';
+import type { InferenceService } from './inference/service.js';
+import { topClasses, type ImageClassifier } from './models/classifier.js';
 import { parseStoredResult, type ClassificationResult } from './results/document.js';
 import { isResultKey, resultKey, versionTag } from './results/naming.js';
 import { fetchObject, putJsonIfAbsent, readTextIfPresent } from './storage/objects.js';
@@ -23,6 +24,8 @@ export interface ObjectRef {
 export interface PipelineDeps {
   s3: S3Client;
   classifier: ImageClassifier;
+  /** Where inference runs (worker threads, or this thread); the classifier gives the spec and labels. */
+  inference: InferenceService;
   config: ClassifyConfig;
   backend: string;
   log: Logger;
@@ -106,7 +109,7 @@ export class ClassifyPipeline {
   }
 
   private async classify(event: ObjectEvent, envelope: Envelope, object: ObjectRef): Promise<Done> {
-    const { s3, classifier, config, backend, log } = this.deps;
+    const { s3, classifier, inference, config, backend, log } = this.deps;
     const t0 = performance.now();
     const fetched = await fetchObject(
       s3,
@@ -127,7 +130,7 @@ export class ClassifyPipeline {
       maxPixels: config.MAX_PIXELS,
     });
     const t2 = performance.now();
-    const predictions = await classifier.classify(image.pixels, config.TOP_K);
+    const predictions = topClasses(await inference.classify(image.pixels), config.TOP_K, spec.labels);
     const t3 = performance.now();
     const top = predictions[0];
     if (!top) throw new Error('the model returned no classes');

@@ -153,4 +153,19 @@ describe('loadClassifyConfig', () => {
       expect(problemFor(problemsOf({ MODEL_URL, [name]: value }), name), `${name}=${value}`).toBeDefined();
     }
   });
+
+  it('inference: INFERENCE_WORKERS unset means "the CPU limit" (0 is the in-thread design); MAX_BATCH 8 and MAX_QUEUE 32 by default', () => {
+    expect(loadClassifyConfig({ MODEL_URL })).toMatchObject({ MAX_BATCH: 8, MAX_QUEUE: 32 });
+    expect(loadClassifyConfig({ MODEL_URL }).INFERENCE_WORKERS).toBeUndefined();
+    expect(loadClassifyConfig({ MODEL_URL, INFERENCE_WORKERS: '' }).INFERENCE_WORKERS).toBeUndefined();
+    expect(loadClassifyConfig({ MODEL_URL, INFERENCE_WORKERS: '0', MAX_BATCH: '1', MAX_QUEUE: '0' })).toMatchObject({ INFERENCE_WORKERS: 0, MAX_BATCH: 1, MAX_QUEUE: 0 });
+    for (const [name, value] of [
+      ['INFERENCE_WORKERS', '-1'],
+      ['INFERENCE_WORKERS', 'auto'],
+      ['MAX_BATCH', '0'],
+      ['MAX_QUEUE', '-1'],
+    ] as const) {
+      expect(problemFor(problemsOf({ MODEL_URL, [name]: value }), name), `${name}=${value}`).toBeDefined();
+    }
+  });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifyConfig, type ClassifyConfig } from '../src/config.ts';
 import type { Envelope } from '../src/events/envelope.ts';
 import type { ObjectEvent } from '../src/events/record.ts';
+import { InProcessInference } from '../src/inference/in-process.ts';
 import { ImageClassifier } from '../src/models/classifier.ts';
 import { ClassifyPipeline, type Outcome } from '../src/pipeline.ts';
 import { createLogger, s3ClientFor } from '../src/vendor/core/index.ts';
@@ -19,6 +20,8 @@ import { awsEnvFor, rgwAccess, s3For, uniqueName } from '../../../test/support/r
 
 const MODEL_URL = pathToFileURL(path.join(modelsDir, 'mobilenet_v1_0.75_224/model.json')).href;
 const silent = createLogger({}, { sink: () => undefined });
+/** The classifier's own engine in this thread: the pipeline's decisions do not depend on where inference runs. */
+const inThread = (c: ImageClassifier) => new InProcessInference(c.engine, c.spec, { maxBatch: 8, maxQueue: 32 });
 
 describe('ClassifyPipeline on the real RGW', () => {
   const rgw = rgwAccess();
@@ -30,7 +33,7 @@ describe('ClassifyPipeline on the real RGW', () => {
   const eTags = new Map<string, string>();
 
   const pipeline = (overrides: Partial<ClassifyConfig> = {}, client: S3Client = s3): ClassifyPipeline =>
-    new ClassifyPipeline({ s3: client, classifier, config: { ...config, ...overrides }, backend, log: silent });
+    new ClassifyPipeline({ s3: client, classifier, inference: inThread(classifier), config: { ...config, ...overrides }, backend, log: silent });
   const created = (key: string, eTag = eTags.get(key) ?? 'f00d'): ObjectEvent => ({ eventName: 'ObjectCreated:Put', bucket, key, eTag });
   const envelope = (...records: ObjectEvent[]): Envelope => ({ delivery: 'cloudevent', eventId: 'e-1', eventType: 'com.amazonaws.ObjectCreated:Put', records });
   const only = (outcomes: Outcome[]): Outcome => {
@@ -125,7 +128,7 @@ describe('ClassifyPipeline on the real RGW', () => {
     const v1 = only(await pipeline().process(envelope(event)));
     const upgraded = await ImageClassifier.load({ modelUrl: MODEL_URL, overrides: { version: 'v2-test' } }, {}, { backend: config.TF_BACKEND });
     try {
-      const p2 = new ClassifyPipeline({ s3, classifier: upgraded, config, backend, log: silent });
+      const p2 = new ClassifyPipeline({ s3, classifier: upgraded, inference: inThread(upgraded), config, backend, log: silent });
       const v2 = only(await p2.process(envelope(event)));
       const v2again = only(await p2.process(envelope(event)));
       const v1again = only(await pipeline().process(envelope(event)));

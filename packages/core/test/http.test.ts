@@ -50,6 +50,13 @@ describe('errorResponse', () => {
     expect((tooLarge.body as ErrorBody).error).not.toHaveProperty('details');
   });
 
+  it("a FunctionError's headers (Retry-After) are part of its answer, beside the content type", () => {
+    const overloaded = errorResponse(new FunctionError(503, 'overloaded', 'busy', undefined, { headers: { 'retry-after': '2' } }));
+    expect(overloaded.statusCode).toBe(503);
+    expect(overloaded.headers).toEqual({ 'content-type': 'application/json; charset=utf-8', 'retry-after': '2' });
+    expect((overloaded.body as ErrorBody).error.retryable).toBe(true);
+  });
+
   it('a FunctionError is answered without logging an "unexpected failure"', () => {
     const { log, lines } = capturingLogger();
     errorResponse(badRequest('empty_request', 'no body'), log);

@@ -6,6 +6,8 @@
  */
 export class FunctionError extends Error {
   override readonly name = 'FunctionError';
+  /** HTTP headers the answer carries (e.g. Retry-After on an overload). */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     readonly status: number,
@@ -13,9 +15,10 @@ export class FunctionError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.headers = options?.headers ?? {};
   }
 
   /** True when the sender should try again later (5xx); permanent failures avoid Knative's retried 4xx. */

@@ -29,7 +29,7 @@ export function errorResponse(error: unknown, log?: Logger): HttpResponse {
     const body: ErrorBody = {
       error: { code: error.code, message: error.message, retryable: error.retryable, ...(error.details === undefined ? {} : { details: error.details }) },
     };
-    return jsonResponse(error.status, body);
+    return jsonResponse(error.status, body, { ...error.headers });
   }
   log?.error('unexpected failure', { error });
   const body: ErrorBody = { error: { code: 'internal', message: 'internal error; see the function log', retryable: true } };
