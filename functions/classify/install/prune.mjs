@@ -49,10 +49,11 @@ function packagesIn(/** @type {string} */ root) {
 function skipReason() {
   if (/^(off|0|false|no)$/i.test(process.env.BUCKET_ML_PRUNE ?? '')) return 'BUCKET_ML_PRUNE is off';
   if (!existsSync(nodeModules)) return `no ${nodeModules}`;
-  // npm runs lifecycle scripts with the prefix of the install it is doing: another one (the repository's
-  // workspace root) owns its node_modules, and this script prunes nothing there.
+  // npm runs install scripts with the prefix of the install it is doing: when that is another one (the
+  // repository's workspace root), it owns its node_modules and nothing is pruned. Run by hand, it prunes.
   const prefix = process.env.npm_config_local_prefix;
-  if (prefix && realpathSync(prefix) !== realpathSync(functionDir)) return `part of the install at ${prefix}`;
+  const installing = /^(pre|post)?install$/.test(process.env.npm_lifecycle_event ?? '');
+  if (installing && prefix && realpathSync(prefix) !== realpathSync(functionDir)) return `part of the install at ${prefix}`;
   return undefined;
 }
 
