@@ -16,11 +16,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);
 const run = promisify(execFile);
 const built = (cli: string): string => path.join(repoRoot, 'functions/score/build/cli', cli);
 
-/** One figure; with a target, the median is marked against it (issue 10). */
-const line = (label: string, s: Stats, target?: Target): void =>
-  console.log(
-    `  ${label.padEnd(64)} median ${s.median.toFixed(2)} ms  p95 ${s.p95.toFixed(2)}  min ${s.min.toFixed(2)}  (n=${s.n})${target ? `  ${mark(target, s.median)} target ${describeTarget(target)}` : ''}`,
-  );
+/** One figure (sub-10 ms ones to 0.01 ms: the one-row target is 0.5 ms); with a target, the median is marked against it (issue 10). */
+const line = (label: string, s: Stats, target?: Target): void => {
+  const ms = (v: number): string => v.toFixed(v < 10 ? 2 : 1);
+  console.log(`  ${label.padEnd(64)} median ${ms(s.median)} ms  p95 ${ms(s.p95)}  min ${ms(s.min)}  (n=${s.n})${target ? `  ${mark(target, s.median)} target ${describeTarget(target)}` : ''}`);
+};
 
 async function timed(rounds: number, request: () => Promise<Response>): Promise<Stats> {
   const ms: number[] = [];
