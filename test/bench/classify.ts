@@ -128,7 +128,7 @@ async function modelUrl(design: Design, scratch: string): Promise<string> {
   if (!existsSync(out)) {
     const cli = path.join(repoRoot, 'functions/classify/build/cli/export-onnx.js');
     if (!existsSync(cli)) throw new Error('this build has no export-onnx command (functions/classify/build/cli/export-onnx.js)');
-    await run(process.execPath, [cli, MODEL_JSON, out], { cwd: path.dirname(path.dirname(cli)), maxBuffer: 1 << 24 });
+    await run(process.execPath, [cli, MODEL_JSON, out], { cwd: path.join(repoRoot, 'functions/classify'), maxBuffer: 1 << 24 });
   }
   return `file://${out}`;
 }
