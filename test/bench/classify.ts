@@ -147,7 +147,8 @@ async function measure(design: Design, rgw: Rgw, pool: Pool, scratch: string): P
       m.readyMs.push(started.readyMs);
       const ready = readyLine(started) ?? {};
       const startup = (ready.startup ?? {}) as Record<string, unknown>;
-      for (const part of STARTUP_PARTS) {
+      // the parts engines report, and whatever else the line's `startup` holds
+      for (const part of new Set([...STARTUP_PARTS, ...Object.keys(startup)])) {
         const v = startup[part] ?? ready[part];
         if (typeof v === 'number') (m.parts[part] ??= []).push(v);
       }
@@ -207,7 +208,7 @@ function printResults(results: Measured[]): void {
   const rows: string[][] = [
     row('engine / executor (ready log)', (m) => m.engine ?? '-'),
     row(`cold start: process start → ready, median of ${COLD_STARTS}`, (m) => `${num(median(m.readyMs))} ms`, TARGETS.coldStartMs, (m) => median(m.readyMs)),
-    ...STARTUP_PARTS.map((part) => row(`  ready log startup.${part}`, (m) => num(median(m.parts[part])))),
+    ...[...new Set([...STARTUP_PARTS, ...results.flatMap((m) => Object.keys(m.parts))])].map((part) => row(`  ready log startup.${part}`, (m) => num(median(m.parts[part])))),
     row('RSS after start', (m) => `${num(m.rssAfterStartMb)} MB`, TARGETS.rssAfterStartMb, (m) => m.rssAfterStartMb),
     row('peak RSS under load (VmHWM)', (m) => `${num(m.rssPeakMb)} MB${m.peakIsLoadOnly ? '' : ' (incl. start)'}`, TARGETS.rssPeakMb, (m) => m.rssPeakMb),
   ];
