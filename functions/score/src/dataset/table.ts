@@ -22,10 +22,10 @@ export function normaliseName(name: string): string {
 export function parseNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (text === '') return undefined;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
+  // Number() skips the same surrounding whitespace trim() does, but reads blank text as 0.
+  const n = Number(value);
+  if (!Number.isFinite(n) || (n === 0 && value.trim() === '')) return undefined;
+  return n;
 }
 
 /** Minimal RFC 4180 CSV: quoted fields with doubled quotes, CRLF or LF, no trailing empty line. */

@@ -18,30 +18,46 @@ export function matrixFromNamedRows(rows: readonly Record<string, unknown>[], id
   const features = model.featureNames;
   const f = features.length;
   const out = new Float64Array(rows.length * f);
-  rows.forEach((row, r) => {
+  // Plain loops, no per-row closures or arrays: this runs rows × features times per request.
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const p = r * f;
     // Fast path: every feature present under its exact name (test.json, trimmed CSV). Otherwise match
     // the trimmed names, which also finds what is missing.
-    let value = (name: string): unknown => row[name];
-    if (!features.every((name) => Object.hasOwn(row, name))) {
-      const byName = new Map<string, unknown>();
-      for (const [k, v] of Object.entries(row)) byName.set(normaliseName(k), v);
-      const missing = features.filter((name) => !byName.has(name));
-      if (missing.length) {
-        throw badRequest('missing_features', `row ${ids[r]} lacks ${missing.length} of the ${f} features model "${model.name}" needs: ${list(missing)}`, {
-          row: ids[r],
-          missing: missing.slice(0, 20),
-        });
-      }
-      value = (name) => byName.get(name);
+    let c = 0;
+    for (; c < f; c++) {
+      const v = parseNumber(row[features[c]!]);
+      if (v === undefined) break;
+      out[p + c] = v;
     }
-    for (let c = 0; c < f; c++) {
-      const raw = value(features[c]!);
-      const v = parseNumber(raw);
-      if (v === undefined) throw notNumber(ids[r]!, features[c]!, raw);
-      out[r * f + c] = v;
-    }
-  });
+    if (c === f) continue;
+    // A value that is not a number, or a feature not under its exact name: decided as before, the
+    // presence of every exact name first.
+    if (!features.every((name) => Object.hasOwn(row, name))) fillByTrimmedName(row, ids[r]!, model, out, p);
+    else throw notNumber(ids[r]!, features[c]!, row[features[c]!]);
+  }
   return out;
+}
+
+/** One row whose keys are not all exact feature names: matched by trimmed name, or what is missing reported. */
+function fillByTrimmedName(row: Record<string, unknown>, id: string, model: TabularModel, out: Float64Array, p: number): void {
+  const features = model.featureNames;
+  const f = features.length;
+  const byName = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(row)) byName.set(normaliseName(k), v);
+  const missing = features.filter((name) => !byName.has(name));
+  if (missing.length) {
+    throw badRequest('missing_features', `row ${id} lacks ${missing.length} of the ${f} features model "${model.name}" needs: ${list(missing)}`, {
+      row: id,
+      missing: missing.slice(0, 20),
+    });
+  }
+  for (let c = 0; c < f; c++) {
+    const raw = byName.get(features[c]!);
+    const v = parseNumber(raw);
+    if (v === undefined) throw notNumber(id, features[c]!, raw);
+    out[p + c] = v;
+  }
 }
 
 /** Columns named by `names` (any order, extras ignored), values row by row. */
@@ -58,14 +74,16 @@ export function matrixFromNamedColumns(names: readonly string[], rows: readonly 
   }
   const f = index.length;
   const out = new Float64Array(rows.length * f);
-  rows.forEach((row, r) => {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
     if (row.length !== names.length) throw badRequest('ragged_rows', `row ${r} has ${row.length} values for ${names.length} names`);
-    index.forEach((col, c) => {
-      const v = parseNumber(row[col]);
-      if (v === undefined) throw notNumber(String(r), model.featureNames[c]!, row[col]);
+    for (let c = 0; c < f; c++) {
+      const value = row[index[c]!];
+      const v = parseNumber(value);
+      if (v === undefined) throw notNumber(String(r), model.featureNames[c]!, value);
       out[r * f + c] = v;
-    });
-  });
+    }
+  }
   return out;
 }
 
@@ -73,16 +91,18 @@ export function matrixFromNamedColumns(names: readonly string[], rows: readonly 
 export function matrixFromPositional(rows: readonly (readonly unknown[])[], model: TabularModel): Float64Array {
   const f = model.featureNames.length;
   const out = new Float64Array(rows.length * f);
-  rows.forEach((row, r) => {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
     if (row.length !== f) {
       throw badRequest('wrong_width', `row ${r} has ${row.length} values; model "${model.name}" takes ${f} features (send names to match columns by name)`);
     }
-    row.forEach((value, c) => {
+    for (let c = 0; c < f; c++) {
+      const value = row[c];
       const v = parseNumber(value);
       if (v === undefined) throw notNumber(String(r), model.featureNames[c]!, value);
       out[r * f + c] = v;
-    });
-  });
+    }
+  }
   return out;
 }
 

@@ -12,7 +12,16 @@ export const answer = (p: Prediction): ModelAnswer => ({ class: p.class, classNa
 
 /** Each model's predictions for the same rows, given each model's input matrix. */
 export function predictAll(models: readonly LoadedModel[], inputs: (m: LoadedModel) => Float64Array, rows: number): Map<string, Prediction[]> {
-  return new Map(models.map((m) => [m.model.name, m.model.predict(inputs(m), rows)]));
+  // Models with the same features (in the same order) share one input matrix: models never modify it.
+  const matrices = new Map<string, Float64Array>();
+  return new Map(
+    models.map((m) => {
+      const key = m.model.featureNames.join('\u0000');
+      let x = matrices.get(key);
+      if (!x) matrices.set(key, (x = inputs(m)));
+      return [m.model.name, m.model.predict(x, rows)];
+    }),
+  );
 }
 
 /** Fraction of rows whose predicted class equals the label (rows without a label are skipped). */

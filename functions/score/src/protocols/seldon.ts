@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { LoadedModel } from '../artifact/load.js';
 import type { Served } from '../served.js';
 import { badRequest, jsonResponse, type HttpResponse } from '../vendor/core/index.js';
+import { isPlainObject, isShape, isStringArrayOrAbsent } from './dense-input.js';
 import { matrixFromNamedColumns, matrixFromNamedRows, matrixFromPositional } from './features.js';
 import { namedRows } from './feature-rows.js';
 
@@ -43,6 +44,30 @@ const requestSchema = z
   })
   .loose();
 type Meta = z.infer<typeof metaSchema>;
+type SeldonRequest = z.output<typeof requestSchema>;
+
+const isNumeric = (v: unknown): boolean => typeof v === 'number' || typeof v === 'string';
+const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * The message when it is one the schema accepts, checked by hand (the schema's union walks every
+ * element of the ndarray twice); undefined otherwise, and the schema then reports the problem.
+ */
+function plainMessage(message: Record<string, unknown>): SeldonRequest | undefined {
+  const { meta, data } = message;
+  if (meta !== undefined && !metaSchema.safeParse(meta).success) return undefined;
+  if (data === undefined) return message as SeldonRequest;
+  if (!isPlainObject(data) || !isStringArrayOrAbsent(data['names'])) return undefined;
+  const { ndarray, tensor } = data;
+  if ((ndarray === undefined) === (tensor === undefined)) return undefined;
+  if (ndarray !== undefined) {
+    if (!Array.isArray(ndarray)) return undefined;
+    const ok = ndarray.every((row) => Array.isArray(row) && row.every(isNumeric)) || ndarray.every(isNumeric);
+    return ok ? (message as SeldonRequest) : undefined;
+  }
+  const ok = isPlainObject(tensor) && isShape(tensor['shape']) && Array.isArray(tensor['values']) && tensor['values'].every(finite);
+  return ok ? (message as SeldonRequest) : undefined;
+}
 
 /** True when a body is meant for this protocol (routing only; validation follows). */
 export function isSeldonRequest(body: Record<string, unknown>): boolean {
@@ -97,9 +122,13 @@ export function seldonPredict(body: unknown, served: Served, loaded: LoadedModel
   const message = body as Record<string, unknown>;
   if ('strData' in message || 'binData' in message) throw badRequest('unsupported_payload', 'this model takes data.ndarray, data.tensor or jsonData (not strData or binData)');
   if (!('data' in message) && !('jsonData' in message)) throw badRequest('bad_request', 'the SeldonMessage has no data or jsonData');
-  const parsed = requestSchema.safeParse(message);
-  if (!parsed.success) throw badRequest('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  const { data, meta, jsonData } = parsed.data;
+  let request = plainMessage(message);
+  if (!request) {
+    const parsed = requestSchema.safeParse(message);
+    if (!parsed.success) throw badRequest('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    request = parsed.data;
+  }
+  const { data, meta, jsonData } = request;
   const model = loaded.model;
 
   let x: Float64Array;
