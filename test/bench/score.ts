@@ -10,13 +10,17 @@ import { promisify } from 'node:util';
 import { startFunction } from '../support/function-process.ts';
 import { repoRoot, sharedPath } from '../support/paths.ts';
 import { stats, type Stats } from './stats.ts';
+import { TARGETS, describeTarget, mark, type Target } from './targets.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);
 const run = promisify(execFile);
 const built = (cli: string): string => path.join(repoRoot, 'functions/score/build/cli', cli);
 
-const line = (label: string, s: Stats, unit = 'ms'): void =>
-  console.log(`  ${label.padEnd(52)} median ${s.median.toFixed(1)} ${unit}  p95 ${s.p95.toFixed(1)}  min ${s.min.toFixed(1)}  (n=${s.n})`);
+/** One figure (sub-10 ms ones to 0.01 ms: the one-row target is 0.5 ms); with a target, the median is marked against it (issue 10). */
+const line = (label: string, s: Stats, target?: Target): void => {
+  const ms = (v: number): string => v.toFixed(v < 10 ? 2 : 1);
+  console.log(`  ${label.padEnd(64)} median ${ms(s.median)} ms  p95 ${ms(s.p95)}  min ${ms(s.min)}  (n=${s.n})${target ? `  ${mark(target, s.median)} target ${describeTarget(target)}` : ''}`);
+};
 
 async function timed(rounds: number, request: () => Promise<Response>): Promise<Stats> {
   const ms: number[] = [];
@@ -74,17 +78,17 @@ export async function benchScore(): Promise<void> {
         const body = Buffer.concat([header, values]);
         return () => fetch(`${fn.url}/v2/models/lda/infer`, { method: 'POST', headers: { 'inference-header-content-length': String(header.length) }, body });
       };
-      line('one row, feature names on / (both models)', await timed(ROUNDS, post(rows['23'])));
-      line('one row, Seldon ndarray, POST /api/v1.0/predictions (mlp)', await timed(ROUNDS, post({ data: { names, ndarray: [ndarray[23]] } }, '/api/v1.0/predictions')));
-      line('one row, Open Inference, POST /v2/models/lda/infer (predict+proba)', await timed(ROUNDS, post(v2([ndarray[23]!]), '/v2/models/lda/infer')));
-      line('one row, Triton binary FP32, POST /v2/models/lda/infer', await timed(ROUNDS, tritonBinary([ndarray[23]!])));
+      line('one row, feature names on / (both models)', await timed(ROUNDS, post(rows['23'])), TARGETS.scoreOneRowMs);
+      line('one row, Seldon ndarray, POST /api/v1.0/predictions (mlp)', await timed(ROUNDS, post({ data: { names, ndarray: [ndarray[23]] } }, '/api/v1.0/predictions')), TARGETS.scoreOneRowMs);
+      line('one row, Open Inference, POST /v2/models/lda/infer (predict+proba)', await timed(ROUNDS, post(v2([ndarray[23]!]), '/v2/models/lda/infer')), TARGETS.scoreOneRowMs);
+      line('one row, Triton binary FP32, POST /v2/models/lda/infer', await timed(ROUNDS, tritonBinary([ndarray[23]!])), TARGETS.scoreOneRowMs);
       line('GET /prediction/23 (both models)', await timed(ROUNDS, () => fetch(`${fn.url}/prediction/23`)));
       line('GET /v2/health/ready', await timed(ROUNDS, () => fetch(`${fn.url}/v2/health/ready`)));
       const few = Math.max(5, Math.round(ROUNDS / 5));
-      line('whole test set (1300 rows), test.json body on /, both models', await timed(few, post(rows)));
-      line('whole test set (1300 rows), Seldon ndarray (mlp)', await timed(few, post({ data: { names, ndarray } }, '/api/v1.0/predictions')));
-      line('whole test set (1300 rows), Open Inference JSON (lda)', await timed(few, post(v2(ndarray), '/v2/models/lda/infer')));
-      line('whole test set (1300 rows), Triton binary FP32 (lda)', await timed(few, tritonBinary(ndarray)));
+      line('whole test set (1300 rows), test.json body on /, both models', await timed(few, post(rows)), TARGETS.scoreWholeSetMs);
+      line('whole test set (1300 rows), Seldon ndarray (mlp)', await timed(few, post({ data: { names, ndarray } }, '/api/v1.0/predictions')), TARGETS.scoreWholeSetMs);
+      line('whole test set (1300 rows), Open Inference JSON (lda)', await timed(few, post(v2(ndarray), '/v2/models/lda/infer')), TARGETS.scoreWholeSetMs);
+      line('whole test set (1300 rows), Triton binary FP32 (lda)', await timed(few, tritonBinary(ndarray)), TARGETS.scoreWholeSetMs);
       line('GET /score (cached after the first)', await timed(ROUNDS, () => fetch(`${fn.url}/score`)));
     } finally {
       await fn.stop();

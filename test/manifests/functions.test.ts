@@ -114,6 +114,7 @@ describe('the agreement check rejects each kind of drift (classify)', async () =
     });
     expect(problems).toMatch(/build.builder: pack, expected s2i/);
     expect(problems).toMatch(/BP_NODE_RUN_SCRIPTS=build/);
+    expect(problems).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/);
   });
 
   it('the func.yaml schema rejects an unknown field and a bad scale', () => {

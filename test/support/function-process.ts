@@ -64,7 +64,7 @@ export async function startServer(name: string, cwd: string, args: string[], env
     }
     const ok = await fetch(`${url}/health/readiness`).then((r) => r.status === 200, () => false);
     if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 20));
   }
   const readyMs = Math.round(performance.now() - t0);
   return {

@@ -276,6 +276,9 @@ export async function compareFunction(fn: string, funcYaml: Json, ksvc: K8sObjec
   if (str(at(funcYaml, 'build.builder')) !== 's2i') p.push(`build.builder: ${str(at(funcYaml, 'build.builder'))}, expected s2i (the OpenShift default)`);
   const buildEnvs = Object.fromEntries(arr(at(funcYaml, 'build.buildEnvs')).map((e) => [str(at(e, 'name')), str(at(e, 'value'))]));
   if (buildEnvs.BP_NODE_RUN_SCRIPTS !== 'build') p.push('build.buildEnvs: BP_NODE_RUN_SCRIPTS=build is needed for pack to compile TypeScript');
+  // onnxruntime-node's postinstall downloads CUDA libraries unless told not to; builders cannot reach that host.
+  const pkg = JSON.parse(readFileSync(path.join(functionDir(fn), 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  if (pkg.dependencies?.['onnxruntime-node'] && buildEnvs.ONNXRUNTIME_NODE_INSTALL !== 'skip') p.push('build.buildEnvs: ONNXRUNTIME_NODE_INSTALL=skip is needed (onnxruntime-node would download CUDA libraries)');
   return p;
 }
 
