@@ -5,8 +5,10 @@
  */
 import { createS3Client, createLogger, describe, errorResponse, healthChecks, jsonResponse, modelLocationDeps, type HttpResponse } from './vendor/core/index.js';
 import { loadClassifyConfig } from './config.js';
-import { fromCloudEvent, fromHttpBody, EXPECTED_SHAPE, type IncomingCloudEvent } from './events/envelope.js';
-import { CLASSIFY_EVENT_TYPES, RESULT_EVENT_TYPE } from './events/types.js';
+import { correlate } from './events/correlation.js';
+import { envelopeOf, EXPECTED_SHAPE, type IncomingCloudEvent } from './events/envelope.js';
+import type { Headers } from './events/trace.js';
+import { CLASSIFY_EVENT_TYPES, REPLY_EVENT_TYPES } from './events/types.js';
 import { selectBackend } from './models/backend.js';
 import { ImageClassifier } from './models/classifier.js';
 import { ClassifyPipeline } from './pipeline.js';
@@ -15,6 +17,7 @@ import { respond, type Reply } from './respond.js';
 /** The part of faas-js-runtime's invocation context classify uses. */
 export interface InvocationContext {
   method: string;
+  headers?: Headers;
   cloudevent?: IncomingCloudEvent;
 }
 
@@ -83,22 +86,16 @@ export async function init(): Promise<void> {
 }
 
 export async function handle(context: InvocationContext, body?: unknown): Promise<Reply> {
+  // Every line of this invocation carries the event id and the object (events/correlation.ts).
+  const invocationLog = log.child(correlate(context, body));
   try {
     if (!instance) return jsonResponse(503, { error: { code: 'not_ready', message: notReady ?? 'not ready', retryable: true } });
     if (!context.cloudevent && context.method === 'GET') return describeService(instance);
-    const envelope = context.cloudevent ? fromCloudEvent(context.cloudevent) : fromHttpBody(body);
-    const outcomes = await instance.pipeline.process(envelope);
-    for (const o of outcomes) {
-      if (o.status === 'ignored') log.info('ignored', { bucket: o.object.bucket, key: o.object.key, reason: o.reason });
-      if (o.status === 'duplicate') log.info('duplicate delivery', { bucket: o.object.bucket, key: o.object.key, resultKey: o.result.resultKey });
-      if (o.status === 'failed') {
-        const level = o.error.retryable ? 'warn' : 'info';
-        log[level]('not classified', { bucket: o.object.bucket, key: o.object.key, status: o.error.status, code: o.error.code, reason: o.error.message });
-      }
-    }
+    const envelope = envelopeOf(context, body);
+    const outcomes = await instance.pipeline.process(envelope, invocationLog);
     return respond(outcomes, envelope, instance.eventSource);
   } catch (error) {
-    return errorResponse(error, log);
+    return errorResponse(error, invocationLog);
   }
 }
 
@@ -109,7 +106,7 @@ function describeService(current: Instance): HttpResponse {
     model: { ...spec, classes: labels.length },
     backend: current.backend,
     accepts: { cloudEventTypes: CLASSIFY_EVENT_TYPES, http: 'POST {"Records":[…]} as Ceph RGW pushes it' },
-    emits: RESULT_EVENT_TYPE,
+    emits: REPLY_EVENT_TYPES,
     usage: EXPECTED_SHAPE,
   });
 }
