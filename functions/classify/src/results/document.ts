@@ -28,16 +28,19 @@ export interface ModelInfo {
 export const modelInfoSchema = z.object({ name: z.string(), version: z.string(), backend: z.string() });
 const prediction = z.object({ label: z.string(), index: z.number().int(), score: z.number() });
 
+/** The object a result is about (a failure's may lack the size: it may never have been read). */
+export const objectSchema = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  eTag: z.string().optional(),
+  versionId: z.string().optional(),
+  size: z.number(),
+  contentType: z.string().optional(),
+});
+
 const storedResultSchema = z.object({
   schema: z.literal('bucket-ml.classification/v1'),
-  object: z.object({
-    bucket: z.string(),
-    key: z.string(),
-    eTag: z.string().optional(),
-    versionId: z.string().optional(),
-    size: z.number(),
-    contentType: z.string().optional(),
-  }),
+  object: objectSchema,
   image: z.object({ format: z.string(), width: z.number(), height: z.number() }),
   model: modelInfoSchema,
   predictions: z.array(prediction),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FunctionError } from '../vendor/core/index.js';
 import { deliveryInfoSchema, type DeliveryInfo } from './delivery.js';
-import { modelInfoSchema, type ModelInfo } from './document.js';
+import { modelInfoSchema, objectSchema, type ModelInfo } from './document.js';
 import { parseStored } from './stored.js';
 import type { TimingsSoFar } from './timings.js';
 
@@ -37,14 +37,7 @@ export function isDecidedByContent(code: string): boolean {
 
 const storedFailureSchema = z.object({
   schema: z.literal('bucket-ml.classification-failure/v1'),
-  object: z.object({
-    bucket: z.string(),
-    key: z.string(),
-    eTag: z.string().optional(),
-    versionId: z.string().optional(),
-    size: z.number().optional(),
-    contentType: z.string().optional(),
-  }),
+  object: objectSchema.extend({ size: z.number().optional() }),
   model: modelInfoSchema,
   error: z.object({ status: z.number().int().min(400).max(499), code: z.string(), message: z.string(), retryable: z.literal(false) }),
   event: deliveryInfoSchema,
