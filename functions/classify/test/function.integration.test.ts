@@ -253,7 +253,7 @@ describe('classify over HTTP (faas-js-runtime, real RGW)', () => {
     expect(post.status).toBe(200);
     await new Promise((r) => setTimeout(r, 100));
     const lines = fn.logs().slice(before);
-    const requestId = (capture.body.Records[0] as { responseElements: Record<string, string> }).responseElements['x-amz-request-id'];
+    const requestId = (capture.body.Records[0] as unknown as { responseElements: Record<string, string> }).responseElements['x-amz-request-id'];
     expect(lines.map((l) => [l.msg, l.eventId, l.bucket, l.key])).toEqual([
       ['classified', event.id, bucket, 'correlated.jpg'],
       ['duplicate delivery', event.id, bucket, 'correlated.jpg'],
