@@ -1,25 +1,17 @@
 /**
  * classify: a Knative function (faas-js-runtime) that classifies every image landing in a bucket.
- * Lifecycle: init() loads the configuration, the backend and the model once per instance and warms
- * it up before the server listens; handle() turns each delivered event into stored results.
+ * The loader selects the backend, loads the model once per instance and warms it up before the server
+ * listens; the handler turns each delivered event into stored results. Core's lifecycle does the rest.
  */
-import { createS3Client, createLogger, describe, errorResponse, healthChecks, jsonResponse, modelLocationDeps, type HttpResponse } from './vendor/core/index.js';
-import { loadClassifyConfig } from './config.js';
+import { createS3Client, defineFunction, MODEL_PART, modelLocationDeps, type Invocation, type Loaded, type StartupTools } from './vendor/core/index.js';
+import { loadClassifyConfig, type ClassifyConfig } from './config.js';
 import { correlate } from './events/correlation.js';
-import { envelopeOf, EXPECTED_SHAPE, type IncomingCloudEvent } from './events/envelope.js';
-import type { Headers } from './events/trace.js';
+import { envelopeOf, EXPECTED_SHAPE } from './events/envelope.js';
 import { CLASSIFY_EVENT_TYPES, REPLY_EVENT_TYPES } from './events/types.js';
 import { selectBackend } from './models/backend.js';
 import { ImageClassifier } from './models/classifier.js';
 import { ClassifyPipeline } from './pipeline.js';
 import { respond, type Reply } from './respond.js';
-
-/** The part of faas-js-runtime's invocation context classify uses. */
-export interface InvocationContext {
-  method: string;
-  headers?: Headers;
-  cloudevent?: IncomingCloudEvent;
-}
 
 interface Instance {
   pipeline: ClassifyPipeline;
@@ -28,18 +20,11 @@ interface Instance {
   eventSource: string;
 }
 
-const log = createLogger({ function: 'classify' }, { level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' });
-let instance: Instance | undefined;
-let notReady: string | undefined = 'starting: loading the model';
-
-export async function init(): Promise<void> {
-  const started = performance.now();
-  try {
-    const config = loadClassifyConfig();
-    const backend = await selectBackend(config.TF_BACKEND);
-    log.info('tensorflow backend selected', { backend });
-    const s3 = createS3Client(config);
-    const classifier = await ImageClassifier.load(
+async function load({ config, log, part }: StartupTools<ClassifyConfig>): Promise<Loaded<Instance>> {
+  const backend = await part('backend', () => selectBackend(config.TF_BACKEND));
+  log.info('tensorflow backend selected', { backend });
+  const classifier = await part(MODEL_PART, () =>
+    ImageClassifier.load(
       {
         modelUrl: config.MODEL_URL,
         configUrl: config.MODEL_CONFIG_URL,
@@ -56,65 +41,42 @@ export async function init(): Promise<void> {
       },
       // The model may live where the function's own credentials cannot read (a Rook claim's user).
       modelLocationDeps(config),
-    );
-    const loadedMs = performance.now() - started;
-    // The first inference compiles kernels and allocates; pay for it before taking traffic.
-    classifier.classify(new Uint8Array(classifier.spec.inputSize ** 2 * 3), 1);
-    const { labels, ...spec } = classifier.spec;
-    instance = {
-      pipeline: new ClassifyPipeline({ s3, classifier, config, backend, log }),
-      classifier,
-      backend,
-      eventSource: config.EVENT_SOURCE,
-    };
-    notReady = undefined;
-    log.info('ready', {
-      model: { ...spec, classes: labels.length },
-      backend,
-      executor: classifier.executor,
-      loadMs: Math.round(loadedMs),
-      warmupMs: Math.round(performance.now() - started - loadedMs),
-      initMs: Math.round(performance.now() - started),
-    });
-  } catch (error) {
-    log.error('cannot start', { error: describe(error) });
-    // faas-js-runtime only prints a failed init and would exit 0 with nothing listening.
-    process.exitCode = 1;
-    setTimeout(() => process.exit(1), 100);
-    throw error;
-  }
+    ),
+  );
+  // The first inference compiles kernels and allocates; pay for it before taking traffic.
+  await part('warmup', () => classifier.classify(new Uint8Array(classifier.spec.inputSize ** 2 * 3), 1));
+  const pipeline = new ClassifyPipeline({ s3: createS3Client(config), classifier, config, backend, log });
+  return {
+    instance: { pipeline, classifier, backend, eventSource: config.EVENT_SOURCE },
+    ready: { model: modelSummary(classifier), backend, executor: classifier.executor },
+  };
 }
 
-export async function handle(context: InvocationContext, body?: unknown): Promise<Reply> {
-  // Every line of this invocation carries the event id and the object (events/correlation.ts).
-  const invocationLog = log.child(correlate(context, body));
-  try {
-    if (!instance) return jsonResponse(503, { error: { code: 'not_ready', message: notReady ?? 'not ready', retryable: true } });
-    if (!context.cloudevent && context.method === 'GET') return describeService(instance);
-    const envelope = envelopeOf(context, body);
-    const outcomes = await instance.pipeline.process(envelope, invocationLog);
-    return respond(outcomes, envelope, instance.eventSource);
-  } catch (error) {
-    return errorResponse(error, invocationLog);
-  }
+/** `log` carries the event id and the object (events/correlation.ts); the pipeline logs each outcome. */
+async function classifyDelivery(instance: Instance, { context, log }: Invocation, body: unknown): Promise<Reply> {
+  const envelope = envelopeOf(context, body);
+  const outcomes = await instance.pipeline.process(envelope, log);
+  return respond(outcomes, envelope, instance.eventSource);
 }
 
-function describeService(current: Instance): HttpResponse {
-  const { labels, ...spec } = current.classifier.spec;
-  return jsonResponse(200, {
-    function: 'classify',
-    model: { ...spec, classes: labels.length },
-    backend: current.backend,
+function modelSummary(classifier: ImageClassifier): Record<string, unknown> {
+  const { labels, ...spec } = classifier.spec;
+  return { ...spec, classes: labels.length };
+}
+
+export const { init, handle, liveness, readiness, shutdown } = defineFunction({
+  name: 'classify',
+  starting: 'starting: loading the model',
+  config: () => loadClassifyConfig(),
+  load,
+  handle: classifyDelivery,
+  correlate,
+  describe: (instance) => ({
+    model: modelSummary(instance.classifier),
+    backend: instance.backend,
     accepts: { cloudEventTypes: CLASSIFY_EVENT_TYPES, http: 'POST {"Records":[…]} as Ceph RGW pushes it' },
     emits: REPLY_EVENT_TYPES,
     usage: EXPECTED_SHAPE,
-  });
-}
-
-export const { liveness, readiness } = healthChecks({ notReadyReason: () => notReady });
-
-export function shutdown(): void {
-  notReady = 'shutting down';
-  instance?.classifier.dispose();
-  instance = undefined;
-}
+  }),
+  shutdown: (instance) => instance.classifier.dispose(),
+});
