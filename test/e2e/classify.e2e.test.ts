@@ -111,7 +111,7 @@ describe('classify end to end on a real RGW', () => {
     );
   });
 
-  it('sends nothing for a .txt and answers 4xx for a corrupt .jpg, storing no result for either', async () => {
+  it('sends nothing for a .txt and answers 4xx for a corrupt .jpg, storing no result for either (the .jpg gets a failure document)', async () => {
     const before = await storedResults();
     const deliveries = recorder.deliveries.length;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'uploads/notes.txt', Body: 'not a picture', ContentType: 'text/plain' }));
@@ -121,12 +121,14 @@ describe('classify end to end on a real RGW', () => {
     const delivery = await waitFor(() => deliveryFor('uploads/broken.jpg'), 30_000, 'the broken.jpg notification');
     expect(delivery.status).toBeGreaterThanOrEqual(400);
     expect(delivery.status).toBeLessThan(500);
-    const body = JSON.parse(delivery.responseBody ?? '{}') as { error?: { code: string; retryable: boolean } };
+    const body = JSON.parse(delivery.responseBody ?? '{}') as { error?: { code: string; retryable: boolean }; outcomes?: Array<{ resultKey?: string }> };
     expect(body.error?.retryable).toBe(false);
     expect(['not_an_image', 'corrupt_image']).toContain(body.error?.code);
     expect(recorder.deliveries.length).toBe(deliveries + 1); // only broken.jpg: the suffix filter kept notes.txt out
     expect(deliveryFor('uploads/notes.txt')).toBeUndefined();
-    expect(await storedResults()).toEqual(before);
+    const failureKey = body.outcomes?.[0]?.resultKey;
+    expect(failureKey).toMatch(/^results\/uploads\/broken\.jpg\/.*\.failed\.json$/);
+    expect(await storedResults()).toEqual([...before, failureKey].sort());
   });
 
   it('adds no second result when the same notification is delivered again', async () => {

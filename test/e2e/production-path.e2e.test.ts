@@ -1,12 +1,13 @@
 // The production path, end to end on the real Ceph RGW, through stand-ins built from Knative's and
 // eventing-ceph's own rules (packages/local/src/eventing): upload → persistent RGW topic → CephSource
 // adapter → Broker (Triggers of the RENDERED cephsource overlay) → classify (the built function, started
-// by the activator) → result event replied into the Broker → review sink only when confidence is low.
+// by the activator) → result event replied into the Broker → review sink only when confidence is low,
+// or failed event for an upload that cannot be classified (review too; dead letters stay empty).
 // Everything is proven with counts; they are printed at the end ([e2e-counts]).
 import { readFile, readdir } from 'node:fs/promises';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESULT_EVENT_TYPE } from '../../functions/classify/src/events/types.ts';
+import { FAILED_EVENT_TYPE, RESULT_EVENT_TYPE } from '../../functions/classify/src/events/types.ts';
 import type { AdapterRecord } from '../../packages/local/src/eventing/index.ts';
 import { RELEASES, startRgw, type Release, type Rgw } from '../rgw/launcher.ts';
 import { sharedPath } from '../support/paths.ts';
@@ -50,6 +51,9 @@ describe('production path on the real RGW: CephSource adapter → Broker → cla
   afterAll(async () => {
     await path?.close();
   });
+
+  /** What reached the review sink about `key`, in order. */
+  const reviewed = (key: string) => path.eventing.displays.review!.events.filter((e) => e.attributes.subject === key);
 
   /** Until nothing about these keys (their events, the result events about them) is in flight. */
   const settle = async (...keys: string[]): Promise<void> => {
@@ -131,49 +135,65 @@ describe('production path on the real RGW: CephSource adapter → Broker → cla
     expect(await path.storedResults(`results/${key}/`)).toEqual(before);
   }, 90_000);
 
-  it('tries a permanent failure once and dead-letters it with the knativeerror extensions', async () => {
+  it('answers a permanent failure once with a failed event the Broker routes to review: stored beside the object, no dead letter', async () => {
     const { s3, bucket, eventing } = path;
     const jpeg = await readFile(sharedPath('images', photos[0]!));
     const cases = [
       { key: 'uploads/truncated.jpg', body: jpeg.subarray(0, 3000) },
       { key: 'uploads/text-named.jpg', body: Buffer.from('this is a text file, not a picture\n') },
     ];
+    const invocationsBefore = eventing.activators.classify!.invocations;
     for (const c of cases) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: c.key, Body: c.body, ContentType: 'image/jpeg' }));
-    await waitFor(() => cases.every((c) => path.countsFor(c.key).deadLetters === 1), 60_000, 'a dead letter for each broken upload');
+    await waitFor(() => cases.every((c) => path.countsFor(c.key).review === 1), 60_000, 'a failed event at review for each broken upload');
     await settle(...cases.map((c) => c.key));
     for (const { key } of cases) {
       const c = path.countsFor(key);
       log(`permanent failure ${key}`, c);
-      expect(c.attempts).toHaveLength(1);
-      const status = c.attempts[0]!.status!;
-      expect(status).toBeGreaterThanOrEqual(400);
-      expect([404, 408, 409, 429]).not.toContain(status);
-      expect(status).toBeLessThan(500);
-      const dead = eventing.displays['dead-letters']!.events.find((e) => e.attributes.subject === key)!;
-      expect(dead.attributes.type).toBe('com.amazonaws.ObjectCreated:Put');
-      expect(dead.attributes.knativeerrorcode).toBe(String(status));
-      expect(dead.attributes.knativeerrordest).toBe(eventing.activators.classify!.url);
-      const answer = JSON.parse(Buffer.from(dead.attributes.knativeerrordata!, 'base64').toString()) as { error: { code: string; retryable: boolean } };
-      expect(answer.error.retryable).toBe(false);
-      expect(['not_an_image', 'corrupt_image', 'unsupported_image']).toContain(answer.error.code);
-      expect(c.replies).toBe(0);
-      expect(c.review).toBe(0);
-      expect(await path.storedResults(`results/${key}/`)).toEqual([]);
+      expect(c.attempts.map((a) => [a.verdict, a.status])).toEqual([['ok', 200]]);
+      expect(c.replies).toBe(1);
+      expect(c.review).toBe(1);
+      expect(c.deadLetters).toBe(0);
+      const failed = reviewed(key)[0]!;
+      expect(failed.attributes.type).toBe(FAILED_EVENT_TYPE);
+      expect(['not_an_image', 'corrupt_image', 'unsupported_image']).toContain(failed.attributes.bmlerror);
+      const doc = JSON.parse(failed.data!.toString()) as { error: { code: string; retryable: boolean }; resultKey: string };
+      expect(doc.error).toMatchObject({ code: failed.attributes.bmlerror, retryable: false });
+      expect(failed.attributes.id).toBe(doc.resultKey);
+      // stored beside the object's results, and nothing else there
+      expect(await path.storedResults(`results/${key}/`)).toEqual([doc.resultKey]);
+      expect(doc.resultKey).toMatch(/\.failed\.json$/);
     }
+    expect(eventing.activators.classify!.invocations - invocationsBefore).toBe(cases.length);
+    expect(eventing.displays['dead-letters']!.events).toHaveLength(0);
+
+    // RGW re-sends one of them: the same failed event again (same id, same data), still no dead letter
+    const key = cases[0]!.key;
+    const first = reviewed(key)[0]!;
+    expect(await postTo(eventing.adapter!.url, pushFor(path, key)!.body)).toBe(200);
+    await waitFor(() => path.countsFor(key).review === 2 || undefined, 30_000, 'the re-emitted failed event');
+    await settle(key);
+    const c = path.countsFor(key);
+    log(`duplicate notification for failed ${key}`, c);
+    expect(c.attempts.map((a) => [a.verdict, a.status])).toEqual([['ok', 200], ['ok', 200]]);
+    expect(c.deadLetters).toBe(0);
+    const again = reviewed(key)[1]!;
+    expect(again.attributes.id).toBe(first.attributes.id);
+    expect(again.data!.toString()).toBe(first.data!.toString());
   }, 90_000);
 
-  it('tries an object that vanished before delivery once (a status Knative does not retry) and dead-letters it', async () => {
+  it('answers an object that vanished before delivery once, with a failed event (object_gone) at review, no dead letter', async () => {
     const key = 'uploads/vanished.jpg';
     expect(await postTo(path.eventing.adapter!.url, pushNaming(path, `uploads/${photos[0]}`, key))).toBe(200);
-    await waitFor(() => path.countsFor(key).attempts.length >= 1, 30_000, 'the delivery');
-    const first = path.countsFor(key).attempts[0]!;
-    expect(first.verdict, `classify answered ${first.status} for a vanished object: Knative retries 404 (retries.go), so "gone" must be final, e.g. 410`).toBe('final');
-    await waitFor(() => path.countsFor(key).deadLetters === 1, 10_000, 'the dead letter');
+    await waitFor(() => path.countsFor(key).review === 1 || undefined, 30_000, 'the failed event at review');
+    await settle(key);
     const c = path.countsFor(key);
     log(`vanished object ${key}`, c);
-    expect(c.attempts).toHaveLength(1);
-    const dead = path.eventing.displays['dead-letters']!.events.find((e) => e.attributes.subject === key)!;
-    expect(dead.attributes.knativeerrorcode).toBe(String(first.status));
+    expect(c.attempts.map((a) => [a.verdict, a.status])).toEqual([['ok', 200]]);
+    expect(c.replies).toBe(1);
+    expect(c.deadLetters).toBe(0);
+    const failed = reviewed(key)[0]!;
+    expect(failed.attributes).toMatchObject({ type: FAILED_EVENT_TYPE, bmlerror: 'object_gone', subject: key });
+    expect(JSON.parse(failed.data!.toString())).toMatchObject({ error: { status: 410, code: 'object_gone', retryable: false }, object: { key } });
   }, 60_000);
 
   it('treats RGW 17+ CloudEvents (the request RGW 18 sends, pushed to the Broker ingress) the same way', async () => {
@@ -276,6 +296,8 @@ describe('production path: a transient outage (radosgw stopped for a few seconds
     expect(c.attempts.at(-1)!).toMatchObject({ verdict: 'ok', status: 200 });
     expect(c.attempts.slice(0, -1).every((a) => a.verdict === 'retry')).toBe(true);
     expect(c.replies).toBe(1);
+    // transient: retried, never a failed event nor a failure document
+    expect(path.eventing.broker.records.filter((r) => r.kind === 'accepted' && r.reply && r.event.attributes.subject === key).map((r) => r.kind === 'accepted' && r.event.attributes.type)).toEqual([RESULT_EVENT_TYPE]);
     expect(await path.storedResults(`results/${key}/`)).toHaveLength(1);
     expect(path.eventing.activators.classify!.invocations).toBe(c.attempts.length + 1); // + the warm-up
   }, 120_000);

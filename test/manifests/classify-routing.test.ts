@@ -6,8 +6,11 @@ import { describe, expect, it } from 'vitest';
 import {
   CLASSIFY_EVENT_TYPES,
   CONFIDENCE_EXTENSION,
+  ERROR_EXTENSION,
+  FAILED_EVENT_TYPE,
   OBJECT_CREATED_EVENTS,
   OBJECT_CREATED_TYPE_PREFIX,
+  REPLY_EVENT_TYPES,
   RESULT_EVENT_TYPE,
   S3_EVENT_TYPE_PREFIX,
 } from '../../functions/classify/src/events/types.ts';
@@ -36,7 +39,7 @@ const OTHER_S3_EVENTS = [
 /** Types that must never reach classify: other S3 events, classify's own result, near misses. */
 const NOT_CLASSIFY_TYPES = [
   ...OTHER_S3_EVENTS.map((n) => S3_EVENT_TYPE_PREFIX + n),
-  RESULT_EVENT_TYPE,
+  ...REPLY_EVENT_TYPES,
   // eventing-ceph's CRD annotation spells types this way; its adapter sends com.amazonaws.<eventName>.
   'com.amazonaws.s3:ObjectCreated:Put',
   'com.amazonaws.objectcreated:put',
@@ -47,6 +50,9 @@ const NOT_CLASSIFY_TYPES = [
 const IMAGE_KEYS = ['photos/dog.jpg', 'DCIM/IMG_0001.JPG', 'a/b/kite.jpeg', 'scan.png', 'x.webp', 'anim.gif', 'page.tiff', 'iphone.heic', 'new.avif'];
 const OTHER_KEYS = ['notes.txt', 'results/dog.jpg/etag-9b2c.json', 'dog.jpg.bak', 'archive.zip', 'jpg', ''];
 
+/** Permanent failures classify sends on as failed events (functions/classify/README.md, "Errors"). */
+const FAILURE_CODES = ['not_an_image', 'unsupported_image', 'corrupt_image', 'object_too_large', 'image_too_large', 'object_gone', 'object_changed', 'access_denied', 'bucket_not_allowed'];
+
 const event = (type: string, subject?: string, extra: CloudEvent = {}): CloudEvent => ({
   specversion: '1.0',
   id: 'a1b2',
@@ -55,6 +61,8 @@ const event = (type: string, subject?: string, extra: CloudEvent = {}): CloudEve
   ...(subject === undefined ? {} : { subject }),
   ...extra,
 });
+
+const failedEvent = (key: string, code: string): CloudEvent => event(FAILED_EVENT_TYPE, key, { [ERROR_EXTENSION]: code, source: '/bucket-ml/classify' });
 
 const classifyTriggers = (objs: K8sObject[]): K8sObject[] =>
   objs.filter((o) => o.kind === 'Trigger' && str(obj(obj(obj(o.spec).subscriber).ref).name) === 'classify');
@@ -91,8 +99,9 @@ describe('the filter evaluator', () => {
 });
 
 describe("classify's code and its routing agree", () => {
-  it('the reply type is not an object-created type, and every handled type is one', () => {
-    expect(RESULT_EVENT_TYPE.startsWith(OBJECT_CREATED_TYPE_PREFIX)).toBe(false);
+  it('the reply types are not object-created types, and every handled type is one', () => {
+    expect(REPLY_EVENT_TYPES).toEqual([RESULT_EVENT_TYPE, FAILED_EVENT_TYPE]);
+    for (const t of REPLY_EVENT_TYPES) expect(t.startsWith(S3_EVENT_TYPE_PREFIX)).toBe(false);
     expect(CLASSIFY_EVENT_TYPES).toEqual(OBJECT_CREATED_EVENTS.map((n) => S3_EVENT_TYPE_PREFIX + n));
     for (const t of CLASSIFY_EVENT_TYPES) expect(t.startsWith(OBJECT_CREATED_TYPE_PREFIX)).toBe(true);
   });
@@ -114,18 +123,21 @@ describe("classify's code and its routing agree", () => {
         it(`${s}: no other type reaches it, whatever the key`, () => {
           for (const type of NOT_CLASSIFY_TYPES) for (const key of [...IMAGE_KEYS, ...OTHER_KEYS]) expect(deliveries(triggers, event(type, key), s), `${type} ${key}`).toBe(0);
         });
-        it(`${s}: classify's reply (${RESULT_EVENT_TYPE}) matches none of its Triggers`, () => {
+        it(`${s}: classify's replies (results, failures) match none of its Triggers`, () => {
           for (const confidence of ['low', 'high']) {
             expect(deliveries(triggers, event(RESULT_EVENT_TYPE, 'photos/dog.jpg', { [CONFIDENCE_EXTENSION]: confidence, source: '/bucket-ml/classify' }), s)).toBe(0);
           }
+          for (const code of FAILURE_CODES) expect(deliveries(triggers, failedEvent('photos/dog.jpg', code), s), code).toBe(0);
         });
-        it(`${s}: low-confidence results, and only those, go to the review sink`, () => {
+        it(`${s}: low-confidence results and every failure, and only those, go to the review sink, once each`, () => {
           const review = objs.filter((t) => t.kind === 'Trigger' && str(obj(obj(obj(t.spec).subscriber).ref).name) === 'review');
-          expect(review.length).toBe(1);
+          expect(review.length).toBe(2);
           const reply = (c: string): CloudEvent => event(RESULT_EVENT_TYPE, 'photos/dog.jpg', { [CONFIDENCE_EXTENSION]: c, source: '/bucket-ml/classify' });
           expect(deliveries(review, reply('low'), s)).toBe(1);
           expect(deliveries(review, reply('high'), s)).toBe(0);
+          for (const code of FAILURE_CODES) for (const key of [...IMAGE_KEYS, ...OTHER_KEYS]) expect(deliveries(review, failedEvent(key, code), s), `${code} ${key}`).toBe(1);
           expect(deliveries(review, event('com.amazonaws.ObjectCreated:Put', 'photos/dog.jpg', { [CONFIDENCE_EXTENSION]: 'low' }), s)).toBe(0);
+          expect(deliveries(review, event('com.amazonaws.ObjectCreated:Put', 'photos/dog.jpg', { [ERROR_EXTENSION]: 'not_an_image' }), s)).toBe(0);
         });
       }
 
@@ -153,6 +165,15 @@ describe('the routing checks catch a broken Trigger', () => {
     const objs = clone(await render(overlayDir('rook')));
     for (const t of classifyTriggers(objs)) (t.spec as { filters: unknown[] }).filters[0] = { prefix: { type: OBJECT_CREATED_TYPE_PREFIX } };
     expect(deliveries(classifyTriggers(objs), event(CLASSIFY_EVENT_TYPES[0]!, 'photos/dog.jpg'), 'new-trigger-filters')).toBe(CLASSIFY_EVENT_TYPES.length);
+  });
+
+  it('a failures Trigger narrowed to one error code would keep the others from review', async () => {
+    const objs = clone(await render(overlayDir('rook')));
+    const failures = objs.find((o) => o.kind === 'Trigger' && o.metadata.name === 'review-failures')!;
+    (obj(obj(failures.spec).filter).attributes as Record<string, string>)[ERROR_EXTENSION] = 'not_an_image';
+    const review = objs.filter((t) => t.kind === 'Trigger' && str(obj(obj(obj(t.spec).subscriber).ref).name) === 'review');
+    expect(deliveries(review, failedEvent('photos/dog.jpg', 'not_an_image'), 'attributes-only')).toBe(1);
+    expect(deliveries(review, failedEvent('photos/dog.jpg', 'object_gone'), 'attributes-only')).toBe(0);
   });
 
   it('a Trigger without the suffix filter lets a .txt upload through', async () => {

@@ -4,17 +4,18 @@
  * workers (each warms its engine up) before the server listens; the handler turns each delivered event
  * into stored results. Core's lifecycle does the rest.
  */
-import { createS3Client, defineFunction, MODEL_PART, modelLocationDeps, type Invocation, type Loaded, type Logger, type StartupTools } from './vendor/core/index.js';
+import { createS3Client, defineFunction, MODEL_PART, modelLocationDeps, type Invocation, type Loaded, type StartupTools } from './vendor/core/index.js';
 import { loadClassifyConfig, type ClassifyConfig } from './config.js';
-import { fromCloudEvent, fromHttpBody, EXPECTED_SHAPE } from './events/envelope.js';
-import { CLASSIFY_EVENT_TYPES, RESULT_EVENT_TYPE } from './events/types.js';
+import { correlate } from './events/correlation.js';
+import { envelopeOf, EXPECTED_SHAPE } from './events/envelope.js';
+import { CLASSIFY_EVENT_TYPES, REPLY_EVENT_TYPES } from './events/types.js';
 import { sizeDecodeThreads } from './images/threads.js';
 import { cpuLimit, wholeCores } from './inference/cpu-limit.js';
 import type { InferenceService } from './inference/service.js';
 import { planInference, startInference } from './inference/start.js';
 import { ImageClassifier } from './models/classifier.js';
 import { StartupClock } from './models/startup.js';
-import { ClassifyPipeline, type Outcome } from './pipeline.js';
+import { ClassifyPipeline } from './pipeline.js';
 import { respond, type Reply } from './respond.js';
 
 interface Instance {
@@ -72,22 +73,11 @@ async function load({ config, log, part }: StartupTools<ClassifyConfig>): Promis
   };
 }
 
+/** `log` carries the event id and the object (events/correlation.ts); the pipeline logs each outcome. */
 async function classifyDelivery(instance: Instance, { context, log }: Invocation, body: unknown): Promise<Reply> {
-  const envelope = context.cloudevent ? fromCloudEvent(context.cloudevent) : fromHttpBody(body);
-  const outcomes = await instance.pipeline.process(envelope);
-  logOutcomes(outcomes, log);
+  const envelope = envelopeOf(context, body);
+  const outcomes = await instance.pipeline.process(envelope, log);
   return respond(outcomes, envelope, instance.eventSource);
-}
-
-function logOutcomes(outcomes: readonly Outcome[], log: Logger): void {
-  for (const o of outcomes) {
-    if (o.status === 'ignored') log.info('ignored', { bucket: o.object.bucket, key: o.object.key, reason: o.reason });
-    if (o.status === 'duplicate') log.info('duplicate delivery', { bucket: o.object.bucket, key: o.object.key, resultKey: o.result.resultKey });
-    if (o.status === 'failed') {
-      const level = o.error.retryable ? 'warn' : 'info';
-      log[level]('not classified', { bucket: o.object.bucket, key: o.object.key, status: o.error.status, code: o.error.code, reason: o.error.message });
-    }
-  }
 }
 
 function modelSummary(classifier: ImageClassifier): Record<string, unknown> {
@@ -101,11 +91,12 @@ export const { init, handle, liveness, readiness, shutdown } = defineFunction({
   config: () => loadClassifyConfig(),
   load,
   handle: classifyDelivery,
+  correlate,
   describe: (instance) => ({
     model: modelSummary(instance.classifier),
     backend: instance.backend,
     accepts: { cloudEventTypes: CLASSIFY_EVENT_TYPES, http: 'POST {"Records":[…]} as Ceph RGW pushes it' },
-    emits: RESULT_EVENT_TYPE,
+    emits: REPLY_EVENT_TYPES,
     usage: EXPECTED_SHAPE,
   }),
   shutdown: (instance) => instance.inference.close(),

@@ -12,6 +12,8 @@ interface Row {
   status: number;
   codes: string[];
   retried: boolean;
+  /** A failure document and, over CloudEvents, a failed event instead of the status. */
+  failedEvent: boolean;
 }
 
 function tableRows(): Row[] {
@@ -19,9 +21,10 @@ function tableRows(): Row[] {
   const section = readme.slice(readme.indexOf('## Errors'), readme.indexOf('\n## ', readme.indexOf('## Errors') + 1));
   const rows = section.split('\n').filter((l) => /^\| \d{3} \|/.test(l));
   return rows.map((line) => {
-    const [status, codes, retried] = line.split('|').slice(1, 4).map((c) => c.trim());
+    const [status, codes, retried, failedEvent] = line.split('|').slice(1, 5).map((c) => c.trim());
     expect(['yes', 'no'], line).toContain(retried);
-    return { status: Number(status), codes: [...codes!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!), retried: retried === 'yes' };
+    expect(['yes', 'no'], line).toContain(failedEvent);
+    return { status: Number(status), codes: [...codes!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!), retried: retried === 'yes', failedEvent: failedEvent === 'yes' };
   });
 }
 
@@ -30,7 +33,7 @@ function tableRows(): Row[] {
  * own sources (not models/: model problems stop the process at start), core's S3 and HTTP mapping, the
  * lifecycle's not_ready, and the server entry in front of it (packages/core/src/runtime/front.ts).
  */
-function raisedInCode(): Map<string, number> {
+function raisedInCode(): Map<string, Raised> {
   const files = [
     ...readdirSync(path.join(classifyDir, 'src'), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts') && !f.startsWith('vendor') && !f.startsWith('models'))
@@ -39,10 +42,10 @@ function raisedInCode(): Map<string, number> {
     path.join(repoRoot, 'packages/core/src/runtime/front.ts'),
     path.join(repoRoot, 'packages/core/src/lifecycle/not-ready.ts'),
   ];
-  const found = new Map<string, number>();
+  const found = new Map<string, Raised>();
   const add = (code: string, status: number, where: string): void => {
-    expect(found.get(code) ?? status, `${code} raised with two statuses (${where})`).toBe(status);
-    found.set(code, status);
+    expect(found.get(code)?.status ?? status, `${code} raised with two statuses (${where})`).toBe(status);
+    found.set(code, { status, ofObject: ofObject(where) });
   };
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
@@ -54,6 +57,17 @@ function raisedInCode(): Map<string, number> {
   // core's errorResponse answers anything unexpected this way (packages/core/src/http.ts)
   add('internal', 500, 'packages/core/src/http.ts');
   return found;
+}
+
+interface Raised {
+  status: number;
+  /** Raised while handling one object, not while reading the delivery (events/), answering it (index.ts) or in front of classify. */
+  ofObject: boolean;
+}
+
+function ofObject(file: string): boolean {
+  const rel = path.relative(repoRoot, file);
+  return !rel.startsWith('functions/classify/src/events/') && rel !== 'functions/classify/src/index.ts' && !rel.startsWith('packages/core/src/runtime/') && rel !== 'packages/core/src/http.ts';
 }
 
 describe('the error table in the classify README', () => {
@@ -72,6 +86,17 @@ describe('the error table in the classify README', () => {
     const documented = new Map(rows.flatMap((r) => r.codes.map((c) => [c, r.status] as const)));
     const raised = raisedInCode();
     expect(raised.size).toBeGreaterThan(10);
-    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(raised));
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries([...raised].map(([code, r]) => [code, r.status])));
+  });
+
+  it('says "failed event" exactly for the permanent failures of one object (never a retried one, never one of the delivery)', () => {
+    const raised = raisedInCode();
+    for (const row of rows) {
+      for (const code of row.codes) {
+        const r = raised.get(code)!;
+        expect(row.failedEvent, `${row.status} ${code}`).toBe(!row.retried && r.ofObject);
+      }
+    }
+    expect(rows.filter((r) => r.failedEvent).flatMap((r) => r.codes)).toEqual(expect.arrayContaining(['not_an_image', 'corrupt_image', 'object_gone', 'access_denied', 'object_too_large']));
   });
 });

@@ -179,7 +179,7 @@ describe('CloudEvents', () => {
     expectObjectEventOf(structured.records[0], r);
   });
 
-  it('Broker re-delivery: Knative extensions are ignored, the records are the same', () => {
+  it('Broker re-delivery: Knative extensions are ignored, the records are the same (the trace context is kept)', () => {
     const r = firstRecord(capture('persistent.json'));
     const direct = fromCloudEvent(viaBinary(cephSourceEvent(r)));
     const redelivered = viaBinary(cephSourceEvent(r), {
@@ -189,7 +189,7 @@ describe('CloudEvents', () => {
     });
     expect(redelivered['knativearrivaltime']).toBe('2026-11-23T14:54:00.123456789Z');
     const envelope = fromCloudEvent(redelivered);
-    expect(envelope).toStrictEqual(direct);
+    expect(envelope).toStrictEqual({ ...direct, trace: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
     // an RGW 17 event re-delivered by a Broker, in structured mode this time
     const rgw17 = HTTP.toEvent(rgw17Message(r)) as CloudEvent<unknown>;
     const viaBroker = HTTP.toEvent(HTTP.structured(rgw17.cloneWith({ knativearrivaltime: '2026-11-23T14:54:00Z' }))) as CloudEvent<unknown>;

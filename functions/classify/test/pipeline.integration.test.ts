@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifyConfig, type ClassifyConfig } from '../src/config.ts';
 import type { Envelope } from '../src/events/envelope.ts';
@@ -22,6 +22,7 @@ const MODEL_URL = pathToFileURL(path.join(modelsDir, 'mobilenet_v1_0.75_224/mode
 const silent = createLogger({}, { sink: () => undefined });
 /** The classifier's own engine in this thread: the pipeline's decisions do not depend on where inference runs. */
 const inThread = (c: ImageClassifier) => new InProcessInference(c.engine, c.spec, { maxBatch: 8, maxQueue: 32 });
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('ClassifyPipeline on the real RGW', () => {
   const rgw = rgwAccess();
@@ -160,6 +161,114 @@ describe('ClassifyPipeline on the real RGW', () => {
     expect(only(await pipeline().process(envelope(event)))).toMatchObject({ status: 'duplicate', result: { resultKey: first.result.resultKey } });
   });
 
+  describe('permanent failures', () => {
+    const failureKeyOf = (key: string, eTag: string, version = classifier.spec.version): string => `results/${key}/etag-${eTag}/${classifier.spec.name}@${version}.failed.json`;
+    const failedOf = (o: Outcome): Extract<Outcome, { status: 'failed' }> => {
+      expect(o.status).toBe('failed');
+      if (o.status !== 'failed') throw new Error('unreachable');
+      return o;
+    };
+
+    it('a text file named .jpg: a failure document stored beside the results, with the error, object, model, delivery and timings so far', async () => {
+      const key = 'text-named.jpg';
+      const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'this is a text file\n', ContentType: 'image/jpeg' }));
+      const eTag = put.ETag!.replace(/"/g, '');
+      const o = failedOf(only(await pipeline().process({ ...envelope(created(key, eTag)), trace: { traceparent: TRACEPARENT } })));
+      expect(o.error).toMatchObject({ status: 415, code: 'not_an_image', retryable: false });
+      expect(o.failure).toMatchObject({
+        schema: 'bucket-ml.classification-failure/v1',
+        object: { bucket, key, eTag, size: 20, contentType: 'image/jpeg' },
+        model: { name: classifier.spec.name, version: classifier.spec.version, backend },
+        error: { status: 415, code: 'not_an_image', retryable: false },
+        event: { delivery: 'cloudevent', id: 'e-1', eventName: 'ObjectCreated:Put', traceparent: TRACEPARENT },
+        resultKey: failureKeyOf(key, eTag),
+      });
+      expect(o.failure?.timings.fetchMs).toBeGreaterThanOrEqual(0);
+      expect(o.failure?.timings).not.toHaveProperty('inferenceMs');
+      expect(await stored(failureKeyOf(key, eTag))).toEqual(JSON.parse(JSON.stringify(o.failure)));
+      // beside, never as, the result
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `results/${key}/` }));
+      expect((listed.Contents ?? []).map((c) => c.Key)).toEqual([failureKeyOf(key, eTag)]);
+    });
+
+    it('a duplicate delivery of a failure the bytes decide re-emits the stored one, without reading the object again', async () => {
+      const key = 'truncated.jpg';
+      const jpeg = await readFile(path.join(imagesDir, 'dog.jpg'));
+      const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: jpeg.subarray(0, 3000) }));
+      const eTag = put.ETag!.replace(/"/g, '');
+      const first = failedOf(only(await pipeline().process(envelope(created(key, eTag)))));
+      expect(first.error.code).toMatch(/^(corrupt_image|not_an_image|unsupported_image)$/);
+      expect(first.repeated).toBeUndefined();
+      // the object is gone now: a redo would fail differently (410), a re-emission cannot tell
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      const again = failedOf(only(await pipeline().process({ ...envelope(created(key, eTag)), eventId: 'e-2' })));
+      expect(again.repeated).toBe(true);
+      expect(again.error).toMatchObject({ status: first.error.status, code: first.error.code, message: first.error.message });
+      expect(again.failure).toEqual(JSON.parse(JSON.stringify(first.failure)));
+      expect(again.failure?.event.id).toBe('e-1');
+    });
+
+    it('a failure that depends on configuration is tried again, and a replay after the fix classifies: the result wins', async () => {
+      const key = 'too-many-pixels.jpg';
+      const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(path.join(imagesDir, 'dog.jpg')) }));
+      const eTag = put.ETag!.replace(/"/g, '');
+      const tight = pipeline({ MAX_PIXELS: 1000 });
+      const first = failedOf(only(await tight.process(envelope(created(key, eTag)))));
+      expect(first.error).toMatchObject({ status: 413, code: 'image_too_large' });
+      expect(await stored(failureKeyOf(key, eTag))).toMatchObject({ error: { code: 'image_too_large' } });
+      // the same configuration again: redone (not re-emitted), the document rewritten under the same name
+      const second = failedOf(only(await tight.process({ ...envelope(created(key, eTag)), eventId: 'e-2' })));
+      expect(second.repeated).toBeUndefined();
+      expect(second.failure?.resultKey).toBe(first.failure?.resultKey);
+      expect(await stored(failureKeyOf(key, eTag))).toMatchObject({ event: { id: 'e-2' } });
+      // the operator raises MAX_PIXELS and replays the event
+      const replay = only(await pipeline().process({ ...envelope(created(key, eTag)), eventId: 'e-3' }));
+      expect(replay.status).toBe('classified');
+      if (replay.status !== 'classified') return;
+      expect(await stored(replay.result.resultKey)).toEqual(JSON.parse(JSON.stringify(replay.result)));
+      // from now on the result wins, even for the configuration that failed
+      expect(only(await tight.process(envelope(created(key, eTag))))).toMatchObject({ status: 'duplicate', result: { resultKey: replay.result.resultKey } });
+    });
+
+    it('an object gone before it was read: the failure is stored (and tried again next time: the same bytes may come back)', async () => {
+      const key = 'gone-before-read.jpg';
+      const eTag = '0123456789abcdef0123456789abcdef';
+      const o = failedOf(only(await pipeline().process(envelope(created(key, eTag)))));
+      expect(o.error).toMatchObject({ status: 410, code: 'object_gone' });
+      expect(o.failure?.object).toEqual({ bucket, key, eTag });
+      expect(await stored(failureKeyOf(key, eTag))).toMatchObject({ error: { code: 'object_gone' } });
+      // the same bytes uploaded again (same eTag): classified, not answered with the old failure
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(path.join(imagesDir, 'kite.jpg')) }));
+      const eTagNow = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).ETag!.replace(/"/g, '');
+      expect(only(await pipeline().process(envelope(created(key, eTagNow)))).status).toBe('classified');
+    });
+
+    it('a bucket ALLOWED_BUCKETS excludes gets no document written into it; the failure is still reported', async () => {
+      const key = 'not-allowed.jpg';
+      const o = failedOf(only(await pipeline({ ALLOWED_BUCKETS: ['elsewhere'] }).process(envelope(created(key, 'feed')))));
+      expect(o.error).toMatchObject({ status: 403, code: 'bucket_not_allowed' });
+      expect(o.failure).toBeDefined();
+      expect(o.failure).not.toHaveProperty('resultKey');
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `results/${key}/` }));
+      expect(listed.Contents ?? []).toEqual([]);
+    });
+
+    it('every line a record logs carries the invocation\'s event id and the object', async () => {
+      const lines: Array<Record<string, unknown>> = [];
+      const capture = createLogger({ function: 'classify' }, { sink: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+      const key = 'logged.txt.jpg';
+      const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'text' }));
+      const e = envelope(created('dog.jpg'), created(key, put.ETag!.replace(/"/g, '')), { eventName: 'ObjectRemoved:Delete', bucket, key: 'x.jpg' });
+      await pipeline().process(e, capture.child({ eventId: 'e-1' }));
+      expect(lines.map((l) => [l.msg, l.key])).toEqual([
+        ['duplicate delivery', 'dog.jpg'],
+        ['not classified', key],
+        ['ignored', 'x.jpg'],
+      ]);
+      for (const l of lines) expect(l).toMatchObject({ eventId: 'e-1', bucket, function: 'classify' });
+    });
+  });
+
   describe('MAX_RECORDS', () => {
     // An S3 endpoint that counts what reaches it (and answers 503), to see whether a request was made.
     let server: Server;
@@ -191,6 +300,8 @@ describe('ClassifyPipeline on the real RGW', () => {
       // at the limit the records are processed (and here meet the failing store)
       const outcomes = await pipeline({ MAX_RECORDS: 3 }, counted).process(envelope(...records));
       expect(outcomes.map((o) => (o.status === 'failed' ? o.error.code : o.status))).toEqual(['storage_unavailable', 'storage_unavailable', 'storage_unavailable']);
+      // transient: retried, so no failure document
+      for (const o of outcomes) expect(o).not.toHaveProperty('failure');
       expect(requests).toBeGreaterThan(0);
     });
   });

@@ -2,10 +2,11 @@
 import { CloudEvent, HTTP } from 'cloudevents';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../src/events/envelope.ts';
-import { CLASSIFY_EVENT_TYPES, CONFIDENCE_EXTENSION, OBJECT_CREATED_TYPE_PREFIX, RESULT_EVENT_TYPE, S3_EVENT_TYPE_PREFIX } from '../src/events/types.ts';
+import { CLASSIFY_EVENT_TYPES, CONFIDENCE_EXTENSION, ERROR_EXTENSION, FAILED_EVENT_TYPE, OBJECT_CREATED_TYPE_PREFIX, RESULT_EVENT_TYPE, S3_EVENT_TYPE_PREFIX } from '../src/events/types.ts';
 import type { Outcome } from '../src/pipeline.ts';
 import { NO_CONTENT, respond, type Reply } from '../src/respond.ts';
 import type { ClassificationResult } from '../src/results/document.ts';
+import { buildFailure, unstored, type ClassificationFailure } from '../src/results/failure.ts';
 import { FunctionError, type HttpResponse } from '../src/vendor/core/index.ts';
 import { knativeRetries } from '../../../test/support/knative-retries.ts';
 
@@ -30,7 +31,29 @@ function result(key: string, confidence: 'high' | 'low' = 'high'): Classificatio
 
 const ref = (key: string) => ({ bucket: 'photos', key, eventName: 'ObjectCreated:Put' });
 const classified = (key = 'dog.jpg', confidence: 'high' | 'low' = 'high'): Outcome => ({ status: 'classified', object: ref(key), result: result(key, confidence) });
-const failed = (status: number, code: string, key = 'broken.jpg'): Outcome => ({ status: 'failed', object: ref(key), error: new FunctionError(status, code, `${code} for ${key}`) });
+const failureKey = (key: string): string => `results/${key}/etag-0efe2b8fa0609cf67d33ad9ed8112e66/mobilenet_v1_0.75_224@abc123def456.failed.json`;
+/** A failed record as the pipeline hands it over: a permanent failure has its document (stored), a transient one none. */
+const failed = (status: number, code: string, key = 'broken.jpg'): Outcome => {
+  const error = new FunctionError(status, code, `${code} for ${key}`);
+  const timings = { fetchMs: 2, totalMs: 3 };
+  if (error.retryable) return { status: 'failed', object: ref(key), error, timings };
+  const failure = buildFailure({
+    object: { bucket: 'photos', key, eTag: '0efe2b8fa0609cf67d33ad9ed8112e66' },
+    model: { name: 'mobilenet_v1_0.75_224', version: 'abc123def456', backend: 'wasm' },
+    error,
+    event: { delivery: 'cloudevent', id: 'e-1', eventName: 'ObjectCreated:Put' },
+    timings,
+    resultKey: failureKey(key),
+    at: new Date('2026-11-23T15:00:00.000Z'),
+  });
+  return { status: 'failed', object: ref(key), error, timings, failure };
+};
+/** A permanent failure whose document could not be stored (no version to name it by, or the store refused). */
+const unstoredFailure = (status: number, code: string, key = 'broken.jpg'): Outcome => {
+  const o = failed(status, code, key);
+  return o.status === 'failed' && o.failure ? { ...o, failure: unstored(o.failure) } : o;
+};
+const TRACE = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'rojo=00f067aa0ba902b7' };
 const ignored = (key = 'notes.txt'): Outcome => ({ status: 'ignored', object: { ...ref(key), eventName: 'ObjectRemoved:Delete' }, reason: 'ObjectRemoved:Delete is not an object-created event' });
 /** A delivery of an object an earlier attempt classified: the pipeline hands over the stored result. */
 const duplicate = (key = 'dog.jpg'): Outcome => ({ status: 'duplicate', object: ref(key), result: result(key) });
@@ -102,14 +125,17 @@ describe('respond', () => {
     expect(reply.statusCode).toBe(503);
   });
 
-  it('all permanent failures → that status (the first one), which Knative does not retry', () => {
-    const one = asHttp(respond([failed(415, 'not_an_image')], fromCloudEvent(1), SOURCE));
+  it('over plain HTTP, all permanent failures → that status (the first one), naming the stored failure documents', () => {
+    const one = asHttp(respond([failed(415, 'not_an_image')], fromHttp(1), SOURCE));
     expect(one.statusCode).toBe(415);
     expect((one.body as Body).error).toMatchObject({ code: 'not_an_image', message: 'not_an_image for broken.jpg', retryable: false });
+    expect((one.body as Body).outcomes[0]).toMatchObject({ status: 'failed', resultKey: failureKey('broken.jpg') });
     const two = asHttp(respond([failed(410, 'object_gone', 'a.jpg'), failed(422, 'corrupt_image', 'b.jpg')], fromHttp(2), SOURCE));
     expect(two.statusCode).toBe(410);
     expect(knativeRetries(two.statusCode)).toBe(false);
     expect((two.body as Body).outcomes.map((o) => o.error?.code)).toEqual(['object_gone', 'corrupt_image']);
+    // a failure that could not be stored names no document
+    expect((asHttp(respond([unstoredFailure(410, 'object_gone')], fromHttp(1), SOURCE)).body as Body).outcomes[0]).not.toHaveProperty('resultKey');
   });
 
   it('permanent failures mixed with successes over HTTP → 200 with the summary (a retry would only repeat the failure)', () => {
@@ -118,11 +144,71 @@ describe('respond', () => {
     expect((reply.body as Body).outcomes.map((o) => o.status)).toEqual(['classified', 'failed']);
   });
 
-  it('permanent failures mixed with successes in one CloudEvent → the 4xx, so the Broker dead-letters the event instead of dropping the record', () => {
-    const reply = asHttp(respond([classified('a.jpg'), failed(415, 'not_an_image', 'b.txt'), ignored('c.txt')], fromCloudEvent(3), SOURCE));
-    expect(reply.statusCode).toBe(415);
+  it('one permanent failure from a CloudEvent → 200 with the failed event, which the Broker routes on instead of dead-lettering', () => {
+    for (const [status, code] of [[415, 'not_an_image'], [422, 'corrupt_image'], [413, 'object_too_large'], [410, 'object_gone'], [403, 'access_denied']] as const) {
+      const outcome = failed(status, code);
+      const reply = respond([outcome], fromCloudEvent(1), SOURCE);
+      expect(reply, code).toBeInstanceOf(CloudEvent);
+      const event = reply as CloudEvent<ClassificationFailure>;
+      expect(event.type).toBe(FAILED_EVENT_TYPE);
+      expect(CLASSIFY_EVENT_TYPES).not.toContain(event.type);
+      expect(event.type.startsWith(S3_EVENT_TYPE_PREFIX)).toBe(false);
+      expect(event.id).toBe(failureKey('broken.jpg'));
+      expect(event.source).toBe(SOURCE);
+      expect(event.subject).toBe('broken.jpg');
+      expect(event.datacontenttype).toBe('application/json');
+      expect(event.data).toEqual(outcome.status === 'failed' ? outcome.failure : undefined);
+      expect(event.data?.error).toEqual({ status, code, message: `${code} for broken.jpg`, retryable: false });
+      expect(event[ERROR_EXTENSION]).toBe(code);
+      expect(event.validate()).toBe(true);
+      const message = HTTP.binary(event);
+      expect(message.headers['ce-type']).toBe(FAILED_EVENT_TYPE);
+      expect(message.headers[`ce-${ERROR_EXTENSION}`]).toBe(code);
+    }
+  });
+
+  it('a failure that could not be stored is still sent on, named after the delivery', () => {
+    const event = respond([unstoredFailure(410, 'object_gone', 'gone.jpg')], fromCloudEvent(1), SOURCE) as CloudEvent<ClassificationFailure>;
+    expect(event.type).toBe(FAILED_EVENT_TYPE);
+    expect(event.id).toBe('e-1/photos/gone.jpg');
+    expect(event.data).not.toHaveProperty('resultKey');
+  });
+
+  it('a re-delivered failure (the stored document re-emitted) → the same failed event: same id, same data', () => {
+    const first = respond([failed(415, 'not_an_image')], fromCloudEvent(1), SOURCE) as CloudEvent<ClassificationFailure>;
+    const o = failed(415, 'not_an_image');
+    const again = respond([{ ...o, repeated: true } as Outcome], fromCloudEvent(1), SOURCE) as CloudEvent<ClassificationFailure>;
+    expect(again.id).toBe(first.id);
+    expect(again.data).toEqual(first.data);
+  });
+
+  it('permanent failures mixed with successes in one CloudEvent, all stored → an empty 204, like several results (stored, not sent on)', () => {
+    const reply = respond([classified('a.jpg'), failed(415, 'not_an_image', 'b.txt'), ignored('c.txt')], fromCloudEvent(3), SOURCE);
+    expect(reply).toBe(NO_CONTENT);
+    expect(respond([failed(415, 'not_an_image', 'a.jpg'), failed(410, 'object_gone', 'b.jpg')], fromCloudEvent(2), SOURCE)).toBe(NO_CONTENT);
+  });
+
+  it('several records, a permanent failure neither sent nor stored → its 4xx, so the Broker dead-letters the event instead of dropping the record', () => {
+    const reply = asHttp(respond([classified('a.jpg'), unstoredFailure(410, 'object_gone', 'b.jpg')], fromCloudEvent(2), SOURCE));
+    expect(reply.statusCode).toBe(410);
     expect(knativeRetries(reply.statusCode)).toBe(false);
-    expect((reply.body as Body).outcomes.map((o) => o.status)).toEqual(['classified', 'failed', 'ignored']);
+    expect((reply.body as Body).outcomes.map((o) => o.status)).toEqual(['classified', 'failed']);
+  });
+
+  it("the delivery's trace context rides on the reply event (distributed tracing extension), result or failure", () => {
+    const traced: Envelope = { ...fromCloudEvent(1), trace: TRACE };
+    for (const outcome of [classified(), duplicate(), failed(415, 'not_an_image')]) {
+      const event = respond([outcome], traced, SOURCE) as CloudEvent<unknown>;
+      expect(event.traceparent, outcome.status).toBe(TRACE.traceparent);
+      expect(event.tracestate).toBe(TRACE.tracestate);
+      expect(event.validate()).toBe(true);
+      const message = HTTP.binary(event);
+      expect(message.headers['ce-traceparent']).toBe(TRACE.traceparent);
+      expect(message.headers['ce-tracestate']).toBe(TRACE.tracestate);
+    }
+    const untraced = respond([classified()], fromCloudEvent(1), SOURCE) as CloudEvent<unknown>;
+    expect(untraced.traceparent).toBeUndefined();
+    expect(HTTP.binary(untraced).headers['ce-traceparent']).toBeUndefined();
   });
 
   it('a duplicate CloudEvent delivery → the stored result re-emitted as the same result event (same id, same data)', () => {
@@ -164,7 +250,7 @@ describe('respond', () => {
   });
 
   it('whatever the outcomes, a 2xx to a CloudEvent delivery is a CloudEvent or has an empty body', () => {
-    const kinds = [classified('a.jpg'), classified('b.jpg', 'low'), duplicate('c.jpg'), ignored('d.txt'), failed(415, 'not_an_image', 'e.txt'), failed(410, 'object_gone', 'f.jpg'), failed(503, 'storage_unavailable', 'g.jpg')];
+    const kinds = [classified('a.jpg'), classified('b.jpg', 'low'), duplicate('c.jpg'), ignored('d.txt'), failed(415, 'not_an_image', 'e.txt'), failed(410, 'object_gone', 'f.jpg'), failed(503, 'storage_unavailable', 'g.jpg'), unstoredFailure(403, 'access_denied', 'h.jpg')];
     const combos: Outcome[][] = [];
     for (const a of kinds) {
       combos.push([a]);
@@ -179,8 +265,16 @@ describe('respond', () => {
         expect(reply.validate()).toBe(true);
         continue;
       }
-      if (reply.statusCode >= 200 && reply.statusCode < 300) expect(reply.body, JSON.stringify(outcomes.map((o) => o.status))).toBe('');
-      else expect(outcomes.some((o) => o.status === 'failed')).toBe(true);
+      const failures = outcomes.flatMap((o) => (o.status === 'failed' ? [o] : []));
+      if (reply.statusCode >= 200 && reply.statusCode < 300) {
+        expect(reply.body, JSON.stringify(outcomes.map((o) => o.status))).toBe('');
+        // nothing transient is acknowledged, and no permanent failure vanishes: it is sent or stored
+        expect(failures.every((f) => !f.error.retryable && (outcomes.length === 1 || f.failure?.resultKey))).toBe(true);
+      } else {
+        expect(failures.length).toBeGreaterThan(0);
+        // only a transient failure, or a permanent one neither sent nor stored, makes an error status
+        expect(failures.some((f) => f.error.retryable || !f.failure?.resultKey)).toBe(true);
+      }
     }
   });
 
@@ -188,7 +282,7 @@ describe('respond', () => {
     const error = new FunctionError(503, 'storage_unavailable', 'reading s3://photos/b.jpg: the object store is unavailable (Error)', undefined, {
       cause: new Error('connect ECONNREFUSED 10.0.0.7:7480 secret=abc'),
     });
-    const reply = asHttp(respond([{ status: 'failed', object: ref('b.jpg'), error }], fromHttp(1), SOURCE));
+    const reply = asHttp(respond([{ status: 'failed', object: ref('b.jpg'), error, timings: { totalMs: 1 } }], fromHttp(1), SOURCE));
     expect(JSON.stringify(reply.body)).not.toContain('ECONNREFUSED');
     expect(JSON.stringify(reply.body)).not.toContain('secret');
   });

@@ -184,7 +184,8 @@ class Run {
         log('broker', `${r.trigger} ${r.type} ${r.subject ?? ''} attempt ${r.attempt}: ${r.status ?? r.error ?? ''} → ${r.verdict} (${r.ms} ms)`);
         const key = r.subject ?? r.id;
         if (b.classifyTriggers.has(r.trigger) && r.verdict === 'retry') show(ui.yellow(`  ${key}: classify answered ${r.status ?? r.error ?? 'nothing'}; the Broker retries (attempt ${r.attempt})`));
-        if (b.reviewTriggers.has(r.trigger) && r.verdict === 'ok') show(ui.dim(`  ${key}: low confidence → result event delivered to review (Trigger ${r.trigger})`));
+        // a low-confidence result or a failure: the event type says which
+        if (b.reviewTriggers.has(r.trigger) && r.verdict === 'ok') show(ui.dim(`  ${key}: ${r.type} delivered to review (Trigger ${r.trigger})`));
         break;
       }
       case 'dead-lettered': {

@@ -222,7 +222,7 @@ describe('npm start (embedded S3 server)', () => {
 });
 
 describe('npm start with PIPELINE=broker (the cluster\'s eventing stood in)', () => {
-  it('routes uploads through the CephSource adapter and the Broker: results replied, low confidence to review, a permanent failure dead-lettered, multipart by its own Trigger', async () => {
+  it('routes uploads through the CephSource adapter and the Broker: results replied, low confidence and a permanent failure to review, multipart by its own Trigger', async () => {
     const bigPhoto = bigJpeg('kite.jpg');
     const s = npmStart({ PIPELINE: 'broker', S3_PORT: '0', CLASSIFY_PORT: '0' });
     await waitForTable(s, 180_000);
@@ -237,13 +237,15 @@ describe('npm start with PIPELINE=broker (the cluster\'s eventing stood in)', ()
     expect(low).toBeGreaterThan(0);
     expect(low).toBeLessThan(expected.size);
     const n = expected.size;
-    expect(out).toContain(`Broker: ${n} notification events → ${n} deliveries to classify (0 retried) → ${n} result events replied → ${low} to review (low confidence), 0 dead-lettered`);
+    expect(out).toContain(`Broker: ${n} notification events → ${n} deliveries to classify (0 retried) → ${n} result or failed events replied → ${low} to review (low confidence or failed), 0 dead-lettered`);
 
     const s3 = printedClient(out);
     try {
-      // a permanent failure: tried once (Knative does not retry 4xx other than 404/408/409/429), then dead-lettered
+      // a permanent failure: answered once with a failed event, which the Broker routes to review (no dead letter)
       await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'notes.jpg', Body: 'a text file named .jpg\n' }));
-      await until(() => /notes\.jpg: dead-lettered after 1 attempt \(HTTP 4\d\d\) → dead-letters/.test(s.output()), 30_000, 'the dead letter of notes.jpg');
+      await until(() => /notes\.jpg: io\.bucketml\.classification\.failed\.v1 delivered to review \(Trigger review-failures\)/.test(s.output()), 30_000, 'the failed event of notes.jpg at review');
+      expect(s.output()).toMatch(/notes\.jpg.*not classified: not_an_image/);
+      expect(s.output()).not.toMatch(/notes\.jpg: dead-lettered/);
       // a camera-sized photo, sent multipart: RGW's CompleteMultipartUpload event has its own Trigger
       const done = await new Upload({ client: s3, params: { Bucket: 'photos', Key: 'camera/IMG_0003.jpg', Body: await bigPhoto, ContentType: 'image/jpeg' } }).done();
       expect(done.ETag).toMatch(/-\d+"$/);

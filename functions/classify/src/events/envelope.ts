@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { badRequest, FunctionError } from '../vendor/core/index.js';
 import { s3RecordSchema, toObjectEvent, type ObjectEvent } from './record.js';
+import { traceContextOf, type Headers, type TraceContext } from './trace.js';
 import { S3_EVENT_TYPE_PREFIX } from './types.js';
 
 /** The CloudEvent attributes envelope parsing looks at (the runtime hands us a cloudevents CloudEvent). */
@@ -10,6 +11,14 @@ export interface IncomingCloudEvent {
   source: string;
   subject?: string | undefined;
   data?: unknown;
+  /** Extension attributes (`traceparent` …) are properties of the event too. */
+  [extension: string]: unknown;
+}
+
+/** What a delivery is read from: faas-js-runtime's context (the CloudEvent it parsed, the request headers). */
+export interface Delivered {
+  cloudevent?: IncomingCloudEvent | undefined;
+  headers?: Headers | undefined;
 }
 
 /** How the records arrived: decides nothing but is logged and stored with the result. */
@@ -21,6 +30,8 @@ export interface Envelope {
   eventId?: string;
   eventType?: string;
   eventSource?: string;
+  /** The delivery's W3C trace context, carried into results and reply events. */
+  trace?: TraceContext;
   records: ObjectEvent[];
 }
 
@@ -74,13 +85,14 @@ function recordsOf(data: unknown, fallbackEventName?: string): ObjectEvent[] {
 }
 
 /** A plain HTTP POST: what RGW pushes to an http(s) endpoint, or `func invoke --format http`. */
-export function fromHttpBody(body: unknown): Envelope {
+export function fromHttpBody(body: unknown, headers?: Headers): Envelope {
   if (body === undefined || body === null || body === '') {
     throw badRequest('empty_request', `the request has no body; ${EXPECTED_SHAPE}`);
   }
   const records = recordsOf(asJson(body));
   const first = records[0];
-  return { delivery: 'http', ...(first?.requestId ? { eventId: first.requestId } : {}), records };
+  const trace = traceContextOf(undefined, headers);
+  return { delivery: 'http', ...(first?.requestId ? { eventId: first.requestId } : {}), ...(trace ? { trace } : {}), records };
 }
 
 /**
@@ -88,13 +100,19 @@ export function fromHttpBody(body: unknown): Envelope {
  * Broker (either, plus Knative extensions) or from `func invoke`. The data decides, not the type,
  * so a `func invoke` with a record works whatever type it carries.
  */
-export function fromCloudEvent(event: IncomingCloudEvent): Envelope {
+export function fromCloudEvent(event: IncomingCloudEvent, headers?: Headers): Envelope {
   const fallbackEventName = event.type.startsWith(S3_EVENT_TYPE_PREFIX) ? event.type.slice(S3_EVENT_TYPE_PREFIX.length) : undefined;
   if (event.data === undefined || event.data === null) {
     throw badRequest('empty_event', `CloudEvent ${event.type} has no data; ${EXPECTED_SHAPE}`);
   }
   const records = recordsOf(asJson(event.data), fallbackEventName);
-  return { delivery: 'cloudevent', eventId: event.id, eventType: event.type, eventSource: event.source, records };
+  const trace = traceContextOf(event, headers);
+  return { delivery: 'cloudevent', eventId: event.id, eventType: event.type, eventSource: event.source, ...(trace ? { trace } : {}), records };
+}
+
+/** The envelope of one invocation, however it arrived. */
+export function envelopeOf(delivered: Delivered, body: unknown): Envelope {
+  return delivered.cloudevent ? fromCloudEvent(delivered.cloudevent, delivered.headers) : fromHttpBody(body, delivered.headers);
 }
 
 /**

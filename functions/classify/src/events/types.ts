@@ -22,6 +22,19 @@ export const CLASSIFY_EVENT_TYPES: readonly string[] = OBJECT_CREATED_EVENTS.map
  */
 export const RESULT_EVENT_TYPE = 'io.bucketml.classification.completed.v1';
 
+/**
+ * The reply for a permanent failure of one object (not an image, corrupt, too large, gone, not
+ * allowed …): the upload's fate in the same stream as the results. Like the result type, it must
+ * never match classify's own trigger.
+ */
+export const FAILED_EVENT_TYPE = 'io.bucketml.classification.failed.v1';
+
+/** Every type classify replies with. */
+export const REPLY_EVENT_TYPES: readonly string[] = [RESULT_EVENT_TYPE, FAILED_EVENT_TYPE];
+
+/** CloudEvent extension of a failed event carrying the error code (`not_an_image` …), for Trigger filters. */
+export const ERROR_EXTENSION = 'bmlerror';
+
 /** CloudEvent extension carrying `high` or `low`, so a Trigger can route unsure results to review. */
 export const CONFIDENCE_EXTENSION = 'bmlconfidence';
 

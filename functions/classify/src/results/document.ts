@@ -1,48 +1,52 @@
 import { z } from 'zod';
-import { FunctionError } from '../vendor/core/index.js';
-import type { Delivery } from '../events/envelope.js';
 import type { Prediction } from '../models/classifier.js';
+import { deliveryInfoSchema, type DeliveryInfo } from './delivery.js';
+import { parseStored } from './stored.js';
+import type { StageTimings } from './timings.js';
 
 /** What classify says about one object version: the reply event's data and the stored JSON. */
 export interface ClassificationResult {
   schema: 'bucket-ml.classification/v1';
   object: { bucket: string; key: string; eTag?: string; versionId?: string; size: number; contentType?: string };
   image: { format: string; width: number; height: number };
-  model: { name: string; version: string; backend: string };
+  model: ModelInfo;
   predictions: Prediction[];
   top: Prediction;
   confidence: 'high' | 'low';
-  event: { delivery: Delivery; id?: string; type?: string; eventName: string; eventTime?: string };
-  timings: { fetchMs: number; decodeMs: number; inferenceMs: number; totalMs: number };
+  event: DeliveryInfo;
+  timings: StageTimings;
   resultKey: string;
   classifiedAt: string;
 }
 
+export interface ModelInfo {
+  name: string;
+  version: string;
+  backend: string;
+}
+
+export const modelInfoSchema = z.object({ name: z.string(), version: z.string(), backend: z.string() });
 const prediction = z.object({ label: z.string(), index: z.number().int(), score: z.number() });
 
-/** A stored result as read back from the bucket (someone else may have written that key). */
+/** The object a result is about (a failure's may lack the size: it may never have been read). */
+export const objectSchema = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  eTag: z.string().optional(),
+  versionId: z.string().optional(),
+  size: z.number(),
+  contentType: z.string().optional(),
+});
+
 const storedResultSchema = z.object({
   schema: z.literal('bucket-ml.classification/v1'),
-  object: z.object({
-    bucket: z.string(),
-    key: z.string(),
-    eTag: z.string().optional(),
-    versionId: z.string().optional(),
-    size: z.number(),
-    contentType: z.string().optional(),
-  }),
+  object: objectSchema,
   image: z.object({ format: z.string(), width: z.number(), height: z.number() }),
-  model: z.object({ name: z.string(), version: z.string(), backend: z.string() }),
+  model: modelInfoSchema,
   predictions: z.array(prediction),
   top: prediction,
   confidence: z.enum(['high', 'low']),
-  event: z.object({
-    delivery: z.enum(['http', 'cloudevent']),
-    id: z.string().optional(),
-    type: z.string().optional(),
-    eventName: z.string(),
-    eventTime: z.string().optional(),
-  }),
+  event: deliveryInfoSchema,
   timings: z.object({ fetchMs: z.number(), decodeMs: z.number(), inferenceMs: z.number(), totalMs: z.number() }),
   resultKey: z.string(),
   classifiedAt: z.string(),
@@ -51,22 +55,39 @@ const storedResultSchema = z.object({
 const _sameShape: ClassificationResult = {} as z.output<typeof storedResultSchema>;
 void _sameShape;
 
-/**
- * The result stored at `resultKey`, exactly as stored (fields a newer classify added pass through), so
- * a duplicate delivery re-emits the very data of the first reply. Anything else at that key is a
- * permanent failure: retrying cannot make it a result, deleting it lets the image be classified again.
- */
+/** The result stored at `resultKey` (see parseStored). */
 export function parseStoredResult(text: string, where: string): ClassificationResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = storedResultSchema.safeParse(json);
-  if (!parsed.success) {
-    const problem = json === undefined ? 'not JSON' : parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ');
-    throw new FunctionError(422, 'result_unreadable', `${where} holds no classification result (${problem}); delete it to classify the image again`);
-  }
-  return json as ClassificationResult;
+  return parseStored<ClassificationResult>(storedResultSchema, text, where, 'classification result');
+}
+
+/** Everything a result is made of, gathered by the pipeline. */
+export interface ResultInput {
+  object: ClassificationResult['object'];
+  image: ClassificationResult['image'];
+  model: ModelInfo;
+  /** Best first, at least one. */
+  predictions: Prediction[];
+  lowConfidenceThreshold: number;
+  event: DeliveryInfo;
+  timings: StageTimings;
+  resultKey: string;
+  at: Date;
+}
+
+export function buildResult(input: ResultInput): ClassificationResult {
+  const top = input.predictions[0];
+  if (!top) throw new Error('the model returned no classes');
+  return {
+    schema: 'bucket-ml.classification/v1',
+    object: input.object,
+    image: input.image,
+    model: input.model,
+    predictions: input.predictions,
+    top,
+    confidence: top.score < input.lowConfidenceThreshold ? 'low' : 'high',
+    event: input.event,
+    timings: input.timings,
+    resultKey: input.resultKey,
+    classifiedAt: input.at.toISOString(),
+  };
 }

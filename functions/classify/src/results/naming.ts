@@ -1,2 +1,2 @@
 // The naming rule is shared with reconcile (configure-notify), so it lives once in core.
-export { isResultKey, resultFolder, resultKey, versionTag } from '../vendor/core/index.js';
+export { failureKey, isResultKey, resultFolder, resultKey, versionTag } from '../vendor/core/index.js';

@@ -71,20 +71,33 @@ export async function readTextIfPresent(s3: S3Client, bucket: string, key: strin
  */
 export async function putJsonIfAbsent(s3: S3Client, bucket: string, key: string, value: unknown): Promise<boolean> {
   try {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: JSON.stringify(value, null, 2),
-        ContentType: 'application/json',
-        IfNoneMatch: '*',
-        Metadata: { 'bucket-ml': 'result' },
-      }),
-    );
+    await putJsonObject(s3, bucket, key, value, 'result', true);
     return true;
   } catch (error) {
     const failure = s3Failure(error, `storing s3://${bucket}/${key}`);
     if (failure.code === 'object_changed') return false;
     throw failure;
   }
+}
+
+/** Writes a failure document, over an earlier one: the latest attempt says best why it failed. */
+export async function putFailureJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
+  try {
+    await putJsonObject(s3, bucket, key, value, 'failure', false);
+  } catch (error) {
+    throw s3Failure(error, `storing s3://${bucket}/${key}`);
+  }
+}
+
+async function putJsonObject(s3: S3Client, bucket: string, key: string, value: unknown, kind: 'result' | 'failure', ifAbsent: boolean): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(value, null, 2),
+      ContentType: 'application/json',
+      ...(ifAbsent ? { IfNoneMatch: '*' } : {}),
+      Metadata: { 'bucket-ml': kind },
+    }),
+  );
 }

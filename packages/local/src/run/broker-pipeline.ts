@@ -2,9 +2,10 @@
  * `PIPELINE=broker`: the cluster's eventing between the embedded S3 server and classify, stood in from
  * the RENDERED cephsource overlay (packages/local/src/eventing). The bucket's notifications go to the
  * CephSource adapter, which makes one CloudEvent per record for the Broker; the overlay's Triggers
- * deliver them to classify with their retry, backoff and timeout; classify's result events go back into
- * the Broker, where the review Trigger takes the low-confidence ones; what fails for good goes to the
- * dead-letter sink. What a user sees is what the cluster does.
+ * deliver them to classify with their retry, backoff and timeout; classify's reply events (a result, or
+ * the failure of an object that cannot be classified) go back into the Broker, where the review Triggers
+ * take the low-confidence results and the failures; what cannot be delivered goes to the dead-letter
+ * sink. What a user sees is what the cluster does.
  */
 import path from 'node:path';
 import { renderOverlay, startEventing, topologyOf, type BrokerRecord, type Eventing } from '../eventing/index.js';
@@ -18,7 +19,7 @@ export interface BrokerCounts {
   /** Delivery attempts to classify, and how many of them the Broker retried. */
   deliveries: number;
   retries: number;
-  /** Result events classify replied with, accepted back into the Broker. */
+  /** Reply events classify answered with (results and failures), accepted back into the Broker. */
   replies: number;
   review: number;
   deadLetters: number;
@@ -76,6 +77,6 @@ export async function startBrokerPipeline(classifyUrl: string, onRecord: (r: Bro
 export function describeCounts(c: BrokerCounts): string {
   return (
     `Broker: ${c.events} notification events → ${c.deliveries} deliveries to classify (${c.retries} retried) → ` +
-    `${c.replies} result events replied → ${c.review} to review (low confidence), ${c.deadLetters} dead-lettered`
+    `${c.replies} result or failed events replied → ${c.review} to review (low confidence or failed), ${c.deadLetters} dead-lettered`
   );
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
  * writes it and checks it for duplicates) and reconcile (which looks for it):
  *
  *   <prefix><object key>/<version tag>/<model name>@<model version>.json
+ *   <prefix><object key>/<version tag>/<model name>@<model version>.failed.json   (a permanent failure)
  *
  * One folder per object version holds one file per model, so a newer model's result lives beside the
  * old one, and one model can never store two results for one version (the key is written with
@@ -14,8 +15,9 @@ import { createHash } from 'node:crypto';
  * stored document still names the object, so nothing is lost by hashing.
  */
 export const MAX_KEY_BYTES = 1024;
-/** Room kept for `/<model>.json` after the folder. */
+/** Room kept for `/<model>.json` (or `/<model>.failed.json`) after the folder. */
 const MODEL_SEGMENT_BYTES = 96;
+const FAILURE_SUFFIX = '.failed.json';
 const TAG_SEGMENT_BYTES = 96;
 export const HASHED_FOLDER = '~sha256/';
 
@@ -42,7 +44,8 @@ export function versionTag(object: ObjectVersion): string | undefined {
 
 /** `mobilenet_v1_0.75_224@a74c25424bd9`, as a key segment. */
 export function modelSegment(model: ModelId): string {
-  return segment(`${model.name}@${model.version}`, MODEL_SEGMENT_BYTES - '/.json'.length);
+  // Bounded by the longer of the two file names, so a failure's name fits wherever a result's does.
+  return segment(`${model.name}@${model.version}`, MODEL_SEGMENT_BYTES - `/${FAILURE_SUFFIX}`.length);
 }
 
 /** The folder of one object version's results (every model), ending in `/`. */
@@ -55,6 +58,14 @@ export function resultFolder(prefix: string, objectKey: string, tag: string): st
 /** The key of the result of one object version by one model. */
 export function resultKey(prefix: string, objectKey: string, tag: string, model: ModelId): string {
   return `${resultFolder(prefix, objectKey, tag)}${modelSegment(model)}.json`;
+}
+
+/**
+ * The key of a permanent failure of one object version by one model: beside its result's key, never
+ * over it, so a later success (after an operator fixed the cause and replayed) can still be stored.
+ */
+export function failureKey(prefix: string, objectKey: string, tag: string, model: ModelId): string {
+  return `${resultFolder(prefix, objectKey, tag)}${modelSegment(model)}${FAILURE_SUFFIX}`;
 }
 
 export function isResultKey(prefix: string, objectKey: string): boolean {
