@@ -1,5 +1,6 @@
 import type { CloudEvent } from 'cloudevents';
 import { readConfig } from './config.js';
+import { measureRequest, scoreReady } from './metrics/score-metrics.js';
 import { invoke, startService, StartupError, type InvocationContext } from './service.js';
 import type { Served } from './served.js';
 import {
@@ -27,7 +28,9 @@ export async function init(): Promise<void> {
   try {
     const config = readConfig();
     log = createLogger({ function: 'score' }, { level: config.LOG_LEVEL });
+    const started = performance.now();
     served = await startService(config, log);
+    scoreReady(served.models, performance.now() - started);
   } catch (error) {
     const problems = error instanceof ConfigError || error instanceof StartupError ? error.problems : [describe(error)];
     log.error('start failed', { problems });
@@ -39,7 +42,8 @@ export async function init(): Promise<void> {
 
 export function handle(context: InvocationContext, body?: unknown): HttpResponse | CloudEvent<unknown> {
   if (!served) return errorResponse(new FunctionError(503, 'not_ready', 'the models are not loaded yet'), log);
-  return invoke(served, { ...context, path: requestPath(context) }, body);
+  const current = served;
+  return measureRequest(() => invoke(current, { ...context, path: requestPath(context) }, body));
 }
 
 const probes = healthChecks({ notReadyReason: () => (served ? undefined : 'models not loaded') });

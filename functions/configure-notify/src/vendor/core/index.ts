@@ -9,3 +9,4 @@ export * from './model-s3.js';
 export * from './s3.js';
 export * from './runtime/request-path.js';
 export * from './result-naming.js';
+export * from './metrics/index.js';
