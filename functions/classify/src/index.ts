@@ -9,6 +9,7 @@ import { fromCloudEvent, fromHttpBody, EXPECTED_SHAPE, type IncomingCloudEvent }
 import { CLASSIFY_EVENT_TYPES, RESULT_EVENT_TYPE } from './events/types.js';
 import { selectBackend } from './models/backend.js';
 import { ImageClassifier } from './models/classifier.js';
+import { ClassifyMetrics } from './metrics/classify-metrics.js';
 import { ClassifyPipeline } from './pipeline.js';
 import { respond, type Reply } from './respond.js';
 
@@ -20,6 +21,7 @@ export interface InvocationContext {
 
 interface Instance {
   pipeline: ClassifyPipeline;
+  metrics: ClassifyMetrics;
   classifier: ImageClassifier;
   backend: string;
   eventSource: string;
@@ -58,13 +60,17 @@ export async function init(): Promise<void> {
     // The first inference compiles kernels and allocates; pay for it before taking traffic.
     classifier.classify(new Uint8Array(classifier.spec.inputSize ** 2 * 3), 1);
     const { labels, ...spec } = classifier.spec;
+    const pipeline = new ClassifyPipeline({ s3, classifier, config, backend, log });
     instance = {
-      pipeline: new ClassifyPipeline({ s3, classifier, config, backend, log }),
+      pipeline,
+      // until the inference pool reports its queue: the pipeline's own count of images in progress
+      metrics: new ClassifyMetrics(() => ({ queued: 0, inFlight: pipeline.inProgress })),
       classifier,
       backend,
       eventSource: config.EVENT_SOURCE,
     };
     notReady = undefined;
+    instance.metrics.ready({ modelLoadMs: loadedMs, model: spec.name, version: spec.version, backend });
     log.info('ready', {
       model: { ...spec, classes: labels.length },
       backend,
@@ -86,6 +92,7 @@ export async function handle(context: InvocationContext, body?: unknown): Promis
   try {
     if (!instance) return jsonResponse(503, { error: { code: 'not_ready', message: notReady ?? 'not ready', retryable: true } });
     if (!context.cloudevent && context.method === 'GET') return describeService(instance);
+    instance.metrics.delivered(context.cloudevent, body);
     const envelope = context.cloudevent ? fromCloudEvent(context.cloudevent) : fromHttpBody(body);
     const outcomes = await instance.pipeline.process(envelope);
     for (const o of outcomes) {
@@ -96,8 +103,11 @@ export async function handle(context: InvocationContext, body?: unknown): Promis
         log[level]('not classified', { bucket: o.object.bucket, key: o.object.key, status: o.error.status, code: o.error.code, reason: o.error.message });
       }
     }
-    return respond(outcomes, envelope, instance.eventSource);
+    const reply = respond(outcomes, envelope, instance.eventSource);
+    instance.metrics.answered(outcomes, reply);
+    return reply;
   } catch (error) {
+    instance?.metrics.failed(error);
     return errorResponse(error, log);
   }
 }

@@ -5,13 +5,17 @@ import { checkRecordCount, type Envelope } from './events/envelope.js';
 import type { ObjectEvent } from './events/record.js';
 import { isObjectCreated } from './events/types.js';
 import { decodeImage } from './images/decode.js';
+import type { StageTimings } from './metrics/classify-metrics.js';
 import type { ImageClassifier } from './models/classifier.js';
 import { parseStoredResult, type ClassificationResult } from './results/document.js';
 import { isResultKey, resultKey, versionTag } from './results/naming.js';
 import { fetchObject, putJsonIfAbsent, readTextIfPresent } from './storage/objects.js';
 
-/** The object has a result now: this delivery produced it, or an earlier one did (`result` is the stored one). */
-export type Done = { status: 'classified' | 'duplicate'; object: ObjectRef; result: ClassificationResult };
+/**
+ * The object has a result now: this delivery produced it, or an earlier one did (`result` is the stored
+ * one). `timings`: this delivery's own stage times, store included (classified only; for metrics).
+ */
+export type Done = { status: 'classified' | 'duplicate'; object: ObjectRef; result: ClassificationResult; timings?: StageTimings };
 export type Outcome = Done | { status: 'ignored'; object: ObjectRef; reason: string } | { status: 'failed'; object: ObjectRef; error: FunctionError };
 
 export interface ObjectRef {
@@ -37,6 +41,11 @@ export class ClassifyPipeline {
   private readonly inFlight = new Map<string, Promise<Done>>();
 
   constructor(private readonly deps: PipelineDeps) {}
+
+  /** Objects being classified right now (with a version to de-duplicate on). */
+  get inProgress(): number {
+    return this.inFlight.size;
+  }
 
   async process(envelope: Envelope): Promise<Outcome[]> {
     checkRecordCount(envelope, this.deps.config.MAX_RECORDS);
@@ -159,8 +168,11 @@ export class ClassifyPipeline {
       resultKey: key,
       classifiedAt: new Date().toISOString(),
     };
-    result.timings.totalMs = ms(performance.now() - t0);
-    if (!(await putJsonIfAbsent(s3, this.resultsBucket(event), key, result))) {
+    const t4 = performance.now();
+    result.timings.totalMs = ms(t4 - t0);
+    const stored = await putJsonIfAbsent(s3, this.resultsBucket(event), key, result);
+    const t5 = performance.now();
+    if (!stored) {
       // Another instance stored it first: its result is the one every reply must carry.
       const stored = await this.storedResult(this.resultsBucket(event), key);
       if (!stored) throw new FunctionError(503, 'result_conflict', `s3://${this.resultsBucket(event)}/${key} was written and removed meanwhile; try again`);
@@ -177,7 +189,8 @@ export class ClassifyPipeline {
       resultKey: key,
       timings: result.timings,
     });
-    return { status: 'classified', object, result };
+    const timings = { ...result.timings, storeMs: ms(t5 - t4), totalMs: ms(t5 - t0) };
+    return { status: 'classified', object, result, timings };
   }
 }
 

@@ -6,9 +6,10 @@
  * operation at a time (two applies must not interleave their reads and writes).
  */
 import { CloudEvent } from 'cloudevents';
-import { createLogger, describe, errorResponse, FunctionError, healthChecks, jsonResponse, type HttpResponse } from './vendor/core/index.js';
+import { createLogger, describe, errorResponse, FunctionError, healthChecks, jsonResponse, recordStartup, type HttpResponse } from './vendor/core/index.js';
 import { loadFunctionConfig } from './config.js';
 import { applyState, deleteState, getState } from './engine.js';
+import { operationDone, operationFailed } from './metrics/notify-metrics.js';
 import { connectRgw, rgwOptionsFromEnv, type Rgw } from './rgw/client.js';
 import { makeTokenCheck, OPERATIONS, REPORT_EVENT_TYPE, requestFromCloudEvent, requestFromHttp, USAGE, type OperationRequest } from './request.js';
 import type { Report } from './report.js';
@@ -40,6 +41,7 @@ export function init(): void {
     const rgw = connectRgw(rgwOptionsFromEnv(config));
     instance = { rgw, authorized: makeTokenCheck(config.CONFIGURE_NOTIFY_TOKEN), eventSource: config.EVENT_SOURCE };
     notReady = undefined;
+    recordStartup({ function: 'configure-notify', sinceProcessStartMs: performance.now() });
     log.info('ready', { rgw: rgw.endpoint, rgwVersion: config.RGW_VERSION ?? 'probed from /swift/info' });
   } catch (error) {
     log.error('cannot start', { error: describe(error) });
@@ -73,6 +75,7 @@ export async function handle(context: InvocationContext, body?: unknown): Promis
       ? requestFromCloudEvent(ce.type, ce.data ?? (ce.data_base64 ? Buffer.from(ce.data_base64, 'base64') : undefined))
       : requestFromHttp(body, context.query ?? {}, context.contentType);
     const run = queue.then(() => perform(request, current.rgw));
+    run.then((r) => operationDone(request, r.kind === 'report' ? r.report : undefined), () => operationFailed(request));
     queue = run.catch(() => undefined);
     const result = await run;
     return respond(request, result, ce, current.eventSource);
