@@ -3,7 +3,7 @@
  * Lifecycle: init() loads the configuration, the backend and the model once per instance and warms
  * it up before the server listens; handle() turns each delivered event into stored results.
  */
-import { createS3Client, createLogger, describe, errorResponse, healthChecks, jsonResponse, modelLocationDeps, type HttpResponse } from './vendor/core/index.js';
+import { createS3Client, createLogger, describe, errorResponse, healthChecks, jsonResponse, modelLocationDeps, recordModelInfo, recordStartup, type HttpResponse } from './vendor/core/index.js';
 import { loadClassifyConfig } from './config.js';
 import { fromCloudEvent, fromHttpBody, EXPECTED_SHAPE, type IncomingCloudEvent } from './events/envelope.js';
 import { CLASSIFY_EVENT_TYPES, RESULT_EVENT_TYPE } from './events/types.js';
@@ -70,7 +70,8 @@ export async function init(): Promise<void> {
       eventSource: config.EVENT_SOURCE,
     };
     notReady = undefined;
-    instance.metrics.ready({ modelLoadMs: loadedMs, model: spec.name, version: spec.version, backend });
+    recordStartup({ function: 'classify', sinceProcessStartMs: performance.now(), modelLoadMs: loadedMs });
+    recordModelInfo('classify', [{ model: spec.name, version: spec.version, backend }]);
     log.info('ready', {
       model: { ...spec, classes: labels.length },
       backend,

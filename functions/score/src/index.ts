@@ -30,7 +30,7 @@ export async function init(): Promise<void> {
     log = createLogger({ function: 'score' }, { level: config.LOG_LEVEL });
     const started = performance.now();
     served = await startService(config, log);
-    scoreReady(served.models, performance.now() - started);
+    scoreReady(served.models, { function: 'score', sinceProcessStartMs: performance.now(), modelLoadMs: performance.now() - started });
   } catch (error) {
     const problems = error instanceof ConfigError || error instanceof StartupError ? error.problems : [describe(error)];
     log.error('start failed', { problems });

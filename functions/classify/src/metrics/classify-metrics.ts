@@ -5,10 +5,8 @@
  */
 import type { CloudEvent } from 'cloudevents';
 import type { Outcome } from '../pipeline.js';
-import { counter, FunctionError, gauge, histogram, recordModelInfo, recordStartup, type HttpResponse } from '../vendor/core/index.js';
+import { counter, FunctionError, gauge, histogram, type HttpResponse } from '../vendor/core/index.js';
 import { deliveryShape, eventIdentity, RecentEvents, type DeliveredEvent } from './delivery-shape.js';
-
-const FUNCTION = 'classify';
 
 const stages = histogram({
   name: 'bucketml_classify_stage_duration_seconds',
@@ -73,12 +71,6 @@ export class ClassifyMetrics {
   /** `inference`: read at each scrape for the queue-depth and in-flight gauges. */
   constructor(inference: () => InferenceLoad) {
     load = inference;
-  }
-
-  /** Once the model is loaded and warmed up. */
-  ready(figures: { modelLoadMs: number; model: string; version: string; backend: string }): void {
-    recordStartup({ function: FUNCTION, sinceProcessStartMs: performance.now(), modelLoadMs: figures.modelLoadMs });
-    recordModelInfo(FUNCTION, [{ model: figures.model, version: figures.version, backend: figures.backend }]);
   }
 
   /** A delivery arrived (before it is parsed: a malformed one is counted as `other`). */

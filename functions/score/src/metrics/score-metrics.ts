@@ -10,9 +10,7 @@
 import type { CloudEvent } from 'cloudevents';
 import type { LoadedModel } from '../artifact/load.js';
 import type { Protocol } from '../protocols/failures.js';
-import { counter, FAST_SECONDS_BUCKETS, FunctionError, histogram, recordModelInfo, recordStartup, type HttpResponse } from '../vendor/core/index.js';
-
-const FUNCTION = 'score';
+import { counter, FAST_SECONDS_BUCKETS, FunctionError, histogram, recordModelInfo, recordStartup, type HttpResponse, type StartupFigures } from '../vendor/core/index.js';
 
 const stages = histogram({
   name: 'bucketml_score_stage_duration_seconds',
@@ -72,7 +70,7 @@ export function measureRequest<R extends HttpResponse | CloudEvent<unknown>>(run
  * Once the models are loaded and verified: their info series, the start-up figures, and a timer around
  * each model's run() (after the reference rows were checked, so those are not counted).
  */
-export function scoreReady(models: readonly LoadedModel[], modelLoadMs: number): void {
+export function scoreReady(models: readonly LoadedModel[], startup: StartupFigures): void {
   for (const { model } of models) {
     const run = model.run.bind(model);
     model.run = (raw, rows) => {
@@ -88,6 +86,6 @@ export function scoreReady(models: readonly LoadedModel[], modelLoadMs: number):
     };
   }
   // backend: the predictor that runs the model (score's own LDA or MLP kernels)
-  recordModelInfo(FUNCTION, models.map((m) => ({ model: m.model.name, version: m.version, backend: m.model.type })));
-  recordStartup({ function: FUNCTION, sinceProcessStartMs: performance.now(), modelLoadMs });
+  recordModelInfo(startup.function, models.map((m) => ({ model: m.model.name, version: m.version, backend: m.model.type })));
+  recordStartup(startup);
 }
