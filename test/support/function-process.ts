@@ -93,3 +93,37 @@ export async function startServer(name: string, cwd: string, args: string[], env
     },
   };
 }
+
+export interface ExitedFunction {
+  /** The exit code, or null when it did not exit within the time allowed (then it was killed). */
+  code: number | null;
+  output: string;
+}
+
+/**
+ * Starts a BUILT function as `npm start` does (see startFunction) and waits for it to exit: for
+ * start-ups that must fail. A process still running after `timeoutMs` is killed and reported as null.
+ */
+export async function runUntilExit(name: string, env: Record<string, string>, timeoutMs = 60_000): Promise<ExitedFunction> {
+  const dir = path.join(repoRoot, 'functions', name);
+  const port = await freePort();
+  const child = spawn(process.execPath, npmStartArguments(dir), {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FUNC_PORT: String(port), NODE_NO_WARNINGS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(null);
+    }, timeoutMs);
+    child.once('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  return { code, output };
+}

@@ -39,7 +39,7 @@ export const classifyEnvSchema = s3EnvSchema.extend({
   MAX_RECORDS: env.int(1, 1000).default(10),
   /** Source attribute of result events. */
   EVENT_SOURCE: z.string().default('/bucket-ml/classify'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: env.logLevel(),
 });
 export type ClassifyConfig = z.output<typeof classifyEnvSchema>;
 

@@ -27,8 +27,8 @@ function tableRows(): Row[] {
 
 /**
  * Every (status, code) a delivery can be answered with, read from the code that raises them: classify's
- * own sources (not models/: model problems stop the process at start), core's S3 and HTTP mapping, and
- * the server entry in front of it (packages/core/src/runtime/front.ts).
+ * own sources (not models/: model problems stop the process at start), core's S3 and HTTP mapping, the
+ * lifecycle's not_ready, and the server entry in front of it (packages/core/src/runtime/front.ts).
  */
 function raisedInCode(): Map<string, number> {
   const files = [
@@ -37,6 +37,7 @@ function raisedInCode(): Map<string, number> {
       .map((f) => path.join(classifyDir, 'src', f)),
     path.join(repoRoot, 'packages/core/src/s3.ts'),
     path.join(repoRoot, 'packages/core/src/runtime/front.ts'),
+    path.join(repoRoot, 'packages/core/src/lifecycle/not-ready.ts'),
   ];
   const found = new Map<string, number>();
   const add = (code: string, status: number, where: string): void => {

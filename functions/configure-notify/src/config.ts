@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig } from './vendor/core/index.js';
+import { env, loadConfig } from './vendor/core/index.js';
 import { rgwEnvSchema } from './rgw/client.js';
 
 /**
@@ -16,7 +16,7 @@ export const functionEnvSchema = rgwEnvSchema.safeExtend({
   AWS_SECRET_ACCESS_KEY: z.string({ error: 'is required: the RGW secret key (from a Secret)' }).min(1),
   /** Source attribute of reply CloudEvents. */
   EVENT_SOURCE: z.string().default('/bucket-ml/configure-notify'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: env.logLevel(),
 });
 export type FunctionConfig = z.output<typeof functionEnvSchema>;
 

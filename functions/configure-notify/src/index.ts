@@ -1,55 +1,34 @@
 /**
  * configure-notify: a Knative function (faas-js-runtime) that converges an RGW's topics and bucket
  * notifications to a declared state. Every call needs `Authorization: Bearer $CONFIGURE_NOTIFY_TOKEN`;
- * RGW credentials come only from the function's environment.
- * Lifecycle: init() checks the configuration and prepares the RGW clients; handle() runs one
- * operation at a time (two applies must not interleave their reads and writes).
+ * RGW credentials come only from the function's environment. The loader checks the configuration and
+ * prepares the RGW clients; the handler runs one operation at a time (two applies must not interleave
+ * their reads and writes). Core's lifecycle does the rest.
  */
-import { CloudEvent } from 'cloudevents';
-import { createLogger, describe, errorResponse, FunctionError, healthChecks, jsonResponse, recordStartup, type HttpResponse } from './vendor/core/index.js';
-import { loadFunctionConfig } from './config.js';
+import { CloudEvent, type CloudEventV1 } from 'cloudevents';
+import { defineFunction, FunctionError, errorResponse, jsonResponse, recordStartup, type HttpResponse, type Invocation, type Loaded, type Logger, type StartupTools } from './vendor/core/index.js';
+import { loadFunctionConfig, type FunctionConfig } from './config.js';
 import { applyState, deleteState, getState } from './engine.js';
 import { operationDone, operationFailed } from './metrics/notify-metrics.js';
 import { connectRgw, rgwOptionsFromEnv, type Rgw } from './rgw/client.js';
 import { makeTokenCheck, OPERATIONS, REPORT_EVENT_TYPE, requestFromCloudEvent, requestFromHttp, USAGE, type OperationRequest } from './request.js';
 import type { Report } from './report.js';
 
-/** The part of faas-js-runtime's invocation context this function uses. */
-export interface InvocationContext {
-  method: string;
-  headers: Record<string, unknown>;
-  query?: Record<string, unknown>;
-  contentType?: string;
-  cloudevent?: { type: string; id: string; data?: unknown; data_base64?: string };
-}
-
 interface Instance {
   rgw: Rgw;
   authorized: (headers: Record<string, unknown>) => boolean;
   eventSource: string;
+  /** One operation at a time per instance. */
+  queue: Promise<unknown>;
 }
 
-const log = createLogger({ function: 'configure-notify' }, { level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' });
-let instance: Instance | undefined;
-let notReady: string | undefined = 'starting';
-/** One operation at a time per instance. */
-let queue: Promise<unknown> = Promise.resolve();
-
-export function init(): void {
-  try {
-    const config = loadFunctionConfig();
-    const rgw = connectRgw(rgwOptionsFromEnv(config));
-    instance = { rgw, authorized: makeTokenCheck(config.CONFIGURE_NOTIFY_TOKEN), eventSource: config.EVENT_SOURCE };
-    notReady = undefined;
-    recordStartup({ function: 'configure-notify', sinceProcessStartMs: performance.now() });
-    log.info('ready', { rgw: rgw.endpoint, rgwVersion: config.RGW_VERSION ?? 'probed from /swift/info' });
-  } catch (error) {
-    log.error('cannot start', { error: describe(error) });
-    // faas-js-runtime only prints a failed init and would go on serving with nothing configured
-    process.exitCode = 1;
-    setTimeout(() => process.exit(1), 100);
-    throw error;
-  }
+function load({ config, log }: StartupTools<FunctionConfig>): Loaded<Instance> {
+  const rgw = connectRgw(rgwOptionsFromEnv(config));
+  log.debug('rgw clients prepared', { rgw: rgw.endpoint });
+  return {
+    instance: { rgw, authorized: makeTokenCheck(config.CONFIGURE_NOTIFY_TOKEN), eventSource: config.EVENT_SOURCE, queue: Promise.resolve() },
+    ready: { rgw: rgw.endpoint, rgwVersion: config.RGW_VERSION ?? 'probed from /swift/info' },
+  };
 }
 
 const unauthorized = (): HttpResponse =>
@@ -59,14 +38,13 @@ const unauthorized = (): HttpResponse =>
     { 'www-authenticate': 'Bearer realm="configure-notify"' },
   );
 
-export async function handle(context: InvocationContext, body?: unknown): Promise<HttpResponse | CloudEvent<unknown>> {
+async function operate(current: Instance, { context, log }: Invocation, body: unknown): Promise<HttpResponse | CloudEvent<unknown>> {
   try {
-    if (!instance) return jsonResponse(503, { error: { code: 'not_ready', message: notReady ?? 'not ready', retryable: true } });
-    const current = instance;
     if (!current.authorized(context.headers ?? {})) {
       log.warn('unauthenticated call refused', { method: context.method, cloudevent: Boolean(context.cloudevent) });
       return unauthorized();
     }
+    // Described here rather than by the lifecycle's describe hook: only to callers with the token.
     if (!context.cloudevent && context.method === 'GET') {
       return jsonResponse(200, { function: 'configure-notify', operations: OPERATIONS, usage: USAGE, rgw: current.rgw.endpoint });
     }
@@ -74,11 +52,10 @@ export async function handle(context: InvocationContext, body?: unknown): Promis
     const request = ce
       ? requestFromCloudEvent(ce.type, ce.data ?? (ce.data_base64 ? Buffer.from(ce.data_base64, 'base64') : undefined))
       : requestFromHttp(body, context.query ?? {}, context.contentType);
-    const run = queue.then(() => perform(request, current.rgw));
+    const run = current.queue.then(() => perform(request, current.rgw, log));
     run.then((r) => operationDone(request, r.kind === 'report' ? r.report : undefined), () => operationFailed(request));
-    queue = run.catch(() => undefined);
-    const result = await run;
-    return respond(request, result, ce, current.eventSource);
+    current.queue = run.catch(() => undefined);
+    return respond(request, await run, ce, current.eventSource);
   } catch (error) {
     if (error instanceof FunctionError) log.info('refused', { status: error.status, code: error.code });
     return errorResponse(error, log);
@@ -87,7 +64,7 @@ export async function handle(context: InvocationContext, body?: unknown): Promis
 
 type Result = { kind: 'report'; report: Report } | { kind: 'state'; body: unknown };
 
-async function perform(request: OperationRequest, rgw: Rgw): Promise<Result> {
+async function perform(request: OperationRequest, rgw: Rgw, log: Logger): Promise<Result> {
   log.info('operation', { operation: request.operation, byName: !request.document });
   switch (request.operation) {
     case 'apply':
@@ -111,7 +88,7 @@ async function perform(request: OperationRequest, rgw: Rgw): Promise<Result> {
  * is worth retrying (RGW unavailable) or 422 when it is not. CloudEvent callers get a reply event
  * on success and the same HTTP errors otherwise (so Knative retries exactly the transient ones).
  */
-function respond(request: OperationRequest, result: Result, ce: InvocationContext['cloudevent'], source: string): HttpResponse | CloudEvent<unknown> {
+function respond(request: OperationRequest, result: Result, ce: CloudEventV1<unknown> | undefined, source: string): HttpResponse | CloudEvent<unknown> {
   let status = 200;
   let body: unknown;
   if (result.kind === 'report') {
@@ -128,10 +105,11 @@ function respond(request: OperationRequest, result: Result, ce: InvocationContex
   return jsonResponse(status, body);
 }
 
-export const { liveness, readiness } = healthChecks({ notReadyReason: () => notReady });
-
-export function shutdown(): void {
-  notReady = 'shutting down';
-  instance?.rgw.destroy();
-  instance = undefined;
-}
+export const { init, handle, liveness, readiness, shutdown } = defineFunction({
+  name: 'configure-notify',
+  config: () => loadFunctionConfig(),
+  load,
+  handle: operate,
+  shutdown: (instance) => instance.rgw.destroy(),
+  onReady: (startup) => recordStartup(startup),
+});

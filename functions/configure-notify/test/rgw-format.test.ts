@@ -5,7 +5,8 @@ import { canonicalNotification } from '../src/state/canonical.ts';
 import { notificationXml, parseNotificationXml } from '../src/rgw/notifications.ts';
 import { parseErrorBody } from '../src/rgw/raw.ts';
 import { parseEndpointArgs, parseListTopics } from '../src/rgw/topics.ts';
-import { escapeXml, parseXml, XmlError } from '../src/rgw/xml.ts';
+import { escapeXml } from '../src/vendor/core/index.ts';
+import { parseXml, XmlError } from '../src/rgw/xml.ts';
 import { parseState } from '../src/state/schema.ts';
 
 // ListTopics on Ceph 16.2.15 with topic tA and one notification n1 using it (the copy "n1_tA").

@@ -44,7 +44,7 @@ export const configSchema = z.object({
   DEFAULT_MODEL: z.string().min(1).optional(),
   /** Most rows one request may carry (a 413 beyond). */
   MAX_ROWS: env.int(1, 1_000_000).default(10_000),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: env.logLevel(),
 });
 export type Config = z.output<typeof configSchema>;
 

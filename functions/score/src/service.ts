@@ -6,17 +6,12 @@ import { DatasetError, loadDataset } from './dataset/served-dataset.js';
 import { handleEvent } from './protocols/cloudevent.js';
 import { dispatch, parseQuery } from './protocols/router.js';
 import { Served } from './served.js';
-import { errorResponse, modelLocationDeps, type HttpResponse, type LocationDeps, type Logger } from './vendor/core/index.js';
+import { errorResponse, modelLocationDeps, type HttpResponse, type InvocationContext, type LocationDeps, type Logger } from './vendor/core/index.js';
 
-/** The parts of faas-js-runtime's invocation context this function reads. */
-export interface InvocationContext {
-  method: string;
+/** The invocation context, with the path the URL router needs. */
+export interface ScoreContext extends InvocationContext {
   /** The request's URL path without the query (core's requestPath); '/' when not given. */
   path?: string;
-  query?: Record<string, unknown>;
-  contentType?: string;
-  headers?: Record<string, unknown>;
-  cloudevent?: CloudEvent<unknown>;
 }
 
 /** A start-up failure that must stop the function: bad models, bad dataset. */
@@ -74,7 +69,7 @@ export async function startService(config: Config, log: Logger): Promise<Served>
  * One invocation: a CloudEvent gets a CloudEvent back (on any path: a Trigger's subscriber URI may name
  * one), HTTP requests go to the URL router.
  */
-export function invoke(served: Served, context: InvocationContext, body: unknown): HttpResponse | CloudEvent<unknown> {
+export function invoke(served: Served, context: ScoreContext, body: unknown): HttpResponse | CloudEvent<unknown> {
   try {
     if (context.cloudevent) {
       const query = parseQuery(context.query ?? {});

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CloudEvent } from 'cloudevents';
 import { readConfig } from '../src/config.js';
 import type { Served } from '../src/served.js';
-import { invoke, startService, type InvocationContext } from '../src/service.js';
+import { invoke, startService, type ScoreContext } from '../src/service.js';
 import { createLogger, type HttpResponse } from '../src/vendor/core/index.js';
 import { importedArtifact } from './helpers.js';
 
@@ -32,7 +32,7 @@ export async function sklearnModels(): Promise<SklearnModels> {
 }
 
 /** One HTTP request to the function (never a CloudEvent). */
-export function call(s: Served, context: Partial<InvocationContext>, body?: unknown): HttpResponse {
+export function call(s: Served, context: Partial<ScoreContext>, body?: unknown): HttpResponse {
   const res = invoke(s, { method: 'POST', query: {}, ...context }, body);
   if (res instanceof CloudEvent) throw new Error('unexpected CloudEvent');
   return res;

@@ -21,6 +21,8 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
 
 /** Environment-variable friendly field types. */
 export const env = {
+  /** LOG_LEVEL of every function: what the lifecycle builds the function's logger with. */
+  logLevel: () => z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   int: (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max),
   number: () => z.coerce.number().refine(Number.isFinite, 'must be a finite number'),
   bool: () =>

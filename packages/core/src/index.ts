@@ -6,6 +6,8 @@ export * from './location.js';
 export * from './log.js';
 export * from './model-s3.js';
 export * from './s3.js';
+export * from './lifecycle/index.js';
 export * from './runtime/request-path.js';
 export * from './result-naming.js';
 export * from './metrics/index.js';
+export * from './xml.js';

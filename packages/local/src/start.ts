@@ -11,7 +11,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { s3ClientFor } from '@bucket-ml/core';
 import { S3Server, type DeliveryEvent, type RequestLogEntry } from './s3-server/index.js';
 import type { BrokerRecord } from './eventing/index.js';
 import { describeCounts, OVERLAY, startBrokerPipeline, type BrokerPipeline } from './run/broker-pipeline.js';
@@ -86,14 +87,8 @@ class Run {
       endpoint = s.rgw!.endpoint;
       credentials = { accessKeyId: s.rgw!.accessKeyId, secretAccessKey: s.rgw!.secretAccessKey };
     }
-    this.s3 = new S3Client({
-      endpoint,
-      region: s.rgw?.region ?? 'us-east-1',
-      credentials,
-      forcePathStyle: true,
-      // the embedded server takes the SDK defaults (aws-chunked uploads with checksum trailers); RGW 16 does not
-      ...(s.mode === 'rgw' ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const } : {}),
-    });
+    // The client the functions use, so uploads reach RGW 16 as they do in production.
+    this.s3 = s3ClientFor({ endpoint, region: s.rgw?.region ?? 'us-east-1', credentials });
 
     ui.progress(`starting classify on port ${classifyPort}: loading the model`);
     this.classify = this.startClassify(endpoint, credentials, classifyPort);

@@ -1,10 +1,12 @@
 // Every rendered object against a real schema: kubernetes-models (core Kubernetes), its Knative
 // package (Knative Serving/Eventing/Operator), and JSON Schemas from CRDs where no package exists
-// (eventing-ceph, Rook, lib-bucket-provisioner, eventing-kafka-broker), plus the Knative fields newer than that package.
+// (eventing-ceph, Rook, lib-bucket-provisioner, eventing-kafka-broker), plus the Knative fields newer than that package;
+// the Prometheus operator's kinds from @kubernetes-models/prometheus-operator.
 import { Broker, Trigger } from '@kubernetes-models/knative/eventing.knative.dev/v1';
 import { KnativeEventing } from '@kubernetes-models/knative/operator.knative.dev/v1beta1';
 import { Service as KnativeService } from '@kubernetes-models/knative/serving.knative.dev/v1';
 import type { ValidateFunction } from 'ajv';
+import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
@@ -31,6 +33,8 @@ const MODELS: Record<string, ModelClass> = {
   'eventing.knative.dev/v1/Broker': Broker,
   'eventing.knative.dev/v1/Trigger': Trigger,
   'operator.knative.dev/v1beta1/KnativeEventing': KnativeEventing,
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
 
 const ajv = newAjv();

@@ -18,7 +18,8 @@ import type { NotificationSpec } from '../state/canonical.js';
 import { RgwError } from './errors.js';
 import { rawS3, rgwErrors } from './raw.js';
 import { topicNameOfArn } from './topics.js';
-import { child, childText, childrenNamed, escapeXml, parseXml } from './xml.js';
+import { escapeXml } from '../vendor/core/index.js';
+import { child, childText, childrenNamed, parseXml } from './xml.js';
 
 const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 

@@ -4,24 +4,12 @@
  * practice; attributes (xmlns) are parsed and ignored. Not a general-purpose XML parser on purpose:
  * no DTDs, no external entities, nothing that could be abused by a hostile server.
  */
+import { unescapeXml } from '../vendor/core/index.js';
+
 export interface XmlElement {
   name: string;
   children: XmlElement[];
   text: string;
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (whole, ref: string) => {
-    if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
-    if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
-    return ENTITIES[ref] ?? whole;
-  });
-}
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&${({ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' } as Record<string, string>)[c]};`);
 }
 
 export class XmlError extends Error {
@@ -42,7 +30,7 @@ export function parseXml(source: string): XmlElement {
     if (textEnd > pos) {
       const text = source.slice(pos, textEnd);
       const top = stack[stack.length - 1];
-      if (top) top.text += decodeEntities(text);
+      if (top) top.text += unescapeXml(text);
       else if (text.trim()) fail('text outside the root element');
     }
     if (lt === -1) break;

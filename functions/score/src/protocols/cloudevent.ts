@@ -1,4 +1,4 @@
-import { CloudEvent } from 'cloudevents';
+import { CloudEvent, type CloudEventV1 } from 'cloudevents';
 import type { Served } from '../served.js';
 import type { HttpResponse } from '../vendor/core/index.js';
 import { routeBody } from './router.js';
@@ -12,7 +12,7 @@ import { routeBody } from './router.js';
 export const RESPONSE_TYPE = 'io.bucketml.score.completed.v1';
 export const RESPONSE_SOURCE = '/bucket-ml/score';
 
-export function handleEvent(event: CloudEvent<unknown>, queryModel: string | undefined, served: Served): CloudEvent<unknown> | HttpResponse {
+export function handleEvent(event: CloudEventV1<unknown>, queryModel: string | undefined, served: Served): CloudEvent<unknown> | HttpResponse {
   const extension = event['model'];
   const model = queryModel ?? (typeof extension === 'string' && extension !== '' ? extension : undefined);
   const response = routeBody(event.data, event.datacontenttype, model, served);

@@ -3,12 +3,12 @@
  * (runtime/serve.ts) hands every other path to `/` and carries the original in this header; a value
  * a client sent under the same name is removed first, so `handle` can trust it.
  */
+import type { InvocationContext } from '../lifecycle/context.js';
+
 export const REQUEST_PATH_HEADER = 'x-bucket-ml-request-path';
 
-/** The part of faas-js-runtime's invocation context requestPath reads. */
-export interface RequestHeaders {
-  headers?: Record<string, unknown>;
-}
+/** The part of the invocation context requestPath reads. */
+export type RequestHeaders = Pick<InvocationContext, 'headers'>;
 
 /**
  * The path of the request `handle` was called for, as the client sent it (percent-encoding kept,

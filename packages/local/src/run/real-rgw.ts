@@ -27,11 +27,7 @@ export const notificationId = (suffix: string): string => `classify-${suffix.rep
 
 export async function configureRealRgw(target: RealRgwTarget): Promise<RealRgwResult> {
   // Loaded only for a real RGW, so the embedded default never depends on configure-notify.
-  const [{ applyState }, { connectRgw }, { validateState, API_VERSION, KIND }] = await Promise.all([
-    import('../../../../functions/configure-notify/src/engine.ts'),
-    import('../../../../functions/configure-notify/src/rgw/client.ts'),
-    import('../../../../functions/configure-notify/src/state/schema.ts'),
-  ]);
+  const { applyState, connectRgw, validateState, API_VERSION, KIND } = await import('@bucket-ml/configure-notify/api');
   const doc = validateState({
     apiVersion: API_VERSION,
     kind: KIND,

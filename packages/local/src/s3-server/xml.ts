@@ -2,30 +2,9 @@
  * The little XML S3 needs: building responses, and reading the few request bodies this server accepts
  * (DeleteObjects). Not a general XML parser: S3 request documents are flat and attribute-free.
  */
+import { escapeXml, unescapeXml } from '@bucket-ml/core';
+
 export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
-
-export function escapeXml(value: string): string {
-  return value.replace(/[&<>"'\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : c === "'" ? '&apos;' : '&#13;'));
-}
-
-export function unescapeXml(value: string): string {
-  return value.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, entity: string) => {
-    switch (entity) {
-      case 'amp':
-        return '&';
-      case 'lt':
-        return '<';
-      case 'gt':
-        return '>';
-      case 'quot':
-        return '"';
-      case 'apos':
-        return "'";
-      default:
-        return String.fromCodePoint(entity.startsWith('#x') ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10));
-    }
-  });
-}
 
 /** An element tree: a string is text content, an array repeats the element, undefined drops it. */
 export type XmlValue = string | number | boolean | undefined | XmlNode | XmlValue[];

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { CHECKSUM_ALGORITHMS, checksumOf, createHasher, type ChecksumAlgorithm, type ChecksumType } from '../checksums.js';
 import { errors } from '../errors.js';
-import { elementTexts, unescapeXml } from '../xml.js';
+import { unescapeXml } from '@bucket-ml/core';
+import { elementTexts } from '../xml.js';
 import type { Completion, Part, Upload } from './uploads.js';
 
 /** S3's minimum size of every part but the last. */
