@@ -95,6 +95,10 @@ describe('the runtime keeps its own endpoints', () => {
     const text = await res.text();
     expect(text).toMatch(/^# HELP /m);
     expect(text).toMatch(/^faas_invocations\{[^}]*\} [1-9]/m);
+    // the text format's own type (the runtime alone says text/plain and sends 'Content-Type' spelled out as headers 0…11)
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect([...res.headers.keys()].filter((name) => /^\d+$/.test(name))).toEqual([]);
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
   });
 });
 

@@ -4,7 +4,7 @@
  * workers (each warms its engine up) before the server listens; the handler turns each delivered event
  * into stored results. Core's lifecycle does the rest.
  */
-import { createS3Client, defineFunction, MODEL_PART, modelLocationDeps, type Invocation, type Loaded, type StartupTools } from './vendor/core/index.js';
+import { createS3Client, defineFunction, MODEL_PART, modelLocationDeps, recordModelInfo, recordStartup, type Invocation, type Loaded, type StartupTools } from './vendor/core/index.js';
 import { loadClassifyConfig, type ClassifyConfig } from './config.js';
 import { correlate } from './events/correlation.js';
 import { envelopeOf, EXPECTED_SHAPE } from './events/envelope.js';
@@ -14,12 +14,14 @@ import { cpuLimit, wholeCores } from './inference/cpu-limit.js';
 import type { InferenceService } from './inference/service.js';
 import { planInference, startInference } from './inference/start.js';
 import { ImageClassifier } from './models/classifier.js';
+import { ClassifyMetrics, observeBatch } from './metrics/classify-metrics.js';
 import { StartupClock } from './models/startup.js';
 import { ClassifyPipeline } from './pipeline.js';
 import { respond, type Reply } from './respond.js';
 
 interface Instance {
   pipeline: ClassifyPipeline;
+  metrics: ClassifyMetrics;
   classifier: ImageClassifier;
   inference: InferenceService;
   backend: string;
@@ -55,12 +57,12 @@ async function load({ config, log, part }: StartupTools<ClassifyConfig>): Promis
     ),
   );
   // Worker threads create and warm up their engines in parallel.
-  const inference = await part('workers', () => startInference(classifier, plan, { maxBatch: config.MAX_BATCH, maxQueue: config.MAX_QUEUE }, log));
+  const inference = await part('workers', () => startInference(classifier, plan, { maxBatch: config.MAX_BATCH, maxQueue: config.MAX_QUEUE, onBatch: observeBatch }, log));
   const backend = classifier.engineName;
   const pipeline = new ClassifyPipeline({ s3: createS3Client(config), classifier, inference, config, backend, log });
   const { totalMs: _total, ...modelParts } = classifier.startup;
   return {
-    instance: { pipeline, classifier, inference, backend, eventSource: config.EVENT_SOURCE },
+    instance: { pipeline, metrics: new ClassifyMetrics(() => inference.stats()), classifier, inference, backend, eventSource: config.EVENT_SOURCE },
     ready: {
       model: modelSummary(classifier),
       backend,
@@ -75,9 +77,19 @@ async function load({ config, log, part }: StartupTools<ClassifyConfig>): Promis
 
 /** `log` carries the event id and the object (events/correlation.ts); the pipeline logs each outcome. */
 async function classifyDelivery(instance: Instance, { context, log }: Invocation, body: unknown): Promise<Reply> {
-  const envelope = envelopeOf(context, body);
-  const outcomes = await instance.pipeline.process(envelope, log);
-  return respond(outcomes, envelope, instance.eventSource);
+  const { metrics } = instance;
+  metrics.delivered(context.cloudevent, body);
+  try {
+    const envelope = envelopeOf(context, body);
+    const outcomes = await instance.pipeline.process(envelope, log);
+    const reply = respond(outcomes, envelope, instance.eventSource);
+    metrics.answered(outcomes, reply);
+    return reply;
+  } catch (error) {
+    // answered by the lifecycle (errorResponse); counted here, where the delivery is known
+    metrics.failed(error);
+    throw error;
+  }
 }
 
 function modelSummary(classifier: ImageClassifier): Record<string, unknown> {
@@ -100,4 +112,9 @@ export const { init, handle, liveness, readiness, shutdown } = defineFunction({
     usage: EXPECTED_SHAPE,
   }),
   shutdown: (instance) => instance.inference.close(),
+  onReady: (startup, instance) => {
+    recordStartup(startup);
+    const { spec } = instance.classifier;
+    recordModelInfo(startup.function, [{ model: spec.name, version: spec.version, backend: instance.backend }]);
+  },
 });

@@ -5,7 +5,7 @@
 import type { FunctionError, Logger } from './vendor/core/index.js';
 import type { ClassificationResult } from './results/document.js';
 import type { ClassificationFailure } from './results/failure.js';
-import type { TimingsSoFar } from './results/timings.js';
+import type { StoredTimings, TimingsSoFar } from './results/timings.js';
 
 export interface ObjectRef {
   bucket: string;
@@ -13,8 +13,11 @@ export interface ObjectRef {
   eventName: string;
 }
 
-/** The object has a result now: this delivery produced it, or an earlier one did (`result` is the stored one). */
-export type Done = { status: 'classified' | 'duplicate'; object: ObjectRef; result: ClassificationResult };
+/**
+ * The object has a result now: this delivery produced it, or an earlier one did (`result` is the stored
+ * one). `timings`: this delivery's own stage times, the write included (classified only; for metrics).
+ */
+export type Done = { status: 'classified' | 'duplicate'; object: ObjectRef; result: ClassificationResult; timings?: StoredTimings };
 
 export interface Failed {
   status: 'failed';

@@ -196,13 +196,16 @@ export class ClassifyPipeline {
       at: new Date(),
     });
     const bucket = this.resultsBucket(event);
-    if (!(await putJsonIfAbsent(s3, bucket, key, result))) {
+    const written = await putJsonIfAbsent(s3, bucket, key, result);
+    clock.lap('store');
+    if (!written) {
       // Another instance stored it first: its result is the one every reply must carry.
       const stored = await this.storedResult(bucket, key);
       if (!stored) throw new FunctionError(503, 'result_conflict', `s3://${bucket}/${key} was written and removed meanwhile; try again`);
       return { status: 'duplicate', object: attempt.object, result: stored };
     }
-    return { status: 'classified', object: attempt.object, result };
+    // The stored document's timings end before the write; metrics see the write too.
+    return { status: 'classified', object: attempt.object, result, timings: clock.withStore(result.timings) };
   }
 
   /**

@@ -6,9 +6,10 @@
  * their reads and writes). Core's lifecycle does the rest.
  */
 import { CloudEvent, type CloudEventV1 } from 'cloudevents';
-import { defineFunction, FunctionError, errorResponse, jsonResponse, type HttpResponse, type Invocation, type Loaded, type Logger, type StartupTools } from './vendor/core/index.js';
+import { defineFunction, FunctionError, errorResponse, jsonResponse, recordStartup, type HttpResponse, type Invocation, type Loaded, type Logger, type StartupTools } from './vendor/core/index.js';
 import { loadFunctionConfig, type FunctionConfig } from './config.js';
 import { applyState, deleteState, getState } from './engine.js';
+import { operationDone, operationFailed } from './metrics/notify-metrics.js';
 import { connectRgw, rgwOptionsFromEnv, type Rgw } from './rgw/client.js';
 import { makeTokenCheck, OPERATIONS, REPORT_EVENT_TYPE, requestFromCloudEvent, requestFromHttp, USAGE, type OperationRequest } from './request.js';
 import type { Report } from './report.js';
@@ -52,6 +53,7 @@ async function operate(current: Instance, { context, log }: Invocation, body: un
       ? requestFromCloudEvent(ce.type, ce.data ?? (ce.data_base64 ? Buffer.from(ce.data_base64, 'base64') : undefined))
       : requestFromHttp(body, context.query ?? {}, context.contentType);
     const run = current.queue.then(() => perform(request, current.rgw, log));
+    run.then((r) => operationDone(request, r.kind === 'report' ? r.report : undefined), () => operationFailed(request));
     current.queue = run.catch(() => undefined);
     return respond(request, await run, ce, current.eventSource);
   } catch (error) {
@@ -109,4 +111,5 @@ export const { init, handle, liveness, readiness, shutdown } = defineFunction({
   load,
   handle: operate,
   shutdown: (instance) => instance.rgw.destroy(),
+  onReady: (startup) => recordStartup(startup),
 });

@@ -5,6 +5,7 @@
  * server entry hands it every path, told by requestPath; src/protocols/router.ts routes it).
  */
 import { readConfig } from './config.js';
+import { measureRequest, scoreReady } from './metrics/score-metrics.js';
 import { invoke, startService } from './service.js';
 import { defineFunction, MODEL_PART, requestPath } from './vendor/core/index.js';
 
@@ -16,5 +17,6 @@ export const { init, handle, liveness, readiness, shutdown } = defineFunction({
     const served = await part(MODEL_PART, () => startService(config, log));
     return { instance: served, ready: { models: served.names } };
   },
-  handle: (served, { context }, body) => invoke(served, { ...context, path: requestPath(context) }, body),
+  onReady: (startup, served) => scoreReady(served.models, startup),
+  handle: (served, { context }, body) => measureRequest(() => invoke(served, { ...context, path: requestPath(context) }, body)),
 });

@@ -22,7 +22,7 @@ describe('routeRequest', () => {
   });
 
   it('leaves the runtime its own paths, with or without a query', () => {
-    for (const target of ['/health/liveness', '/health/readiness', '/metrics', '/metrics?name=x']) expect(routeRequest('GET', target, own)).toEqual({ to: 'runtime' });
+    for (const target of ['/health/liveness', '/health/readiness', '/metrics', '/metrics?name=x']) expect(routeRequest('GET', target, own)).toEqual({ to: 'runtime', path: target.split('?')[0] });
     expect(routeRequest('GET', '/health/liveness/more', own).to).toBe('function');
   });
 

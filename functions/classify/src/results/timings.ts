@@ -5,9 +5,13 @@ export interface StageTimings {
   inferenceMs: number;
   totalMs: number;
 }
-export type Stage = 'fetch' | 'decode' | 'inference';
+export type Stage = 'fetch' | 'decode' | 'inference' | 'store';
+/** A classified image's stages, the result's write included (what metrics observe). */
+export interface StoredTimings extends StageTimings {
+  storeMs: number;
+}
 /** How far an attempt got before it failed: the stages it finished, and the time spent in all. */
-export type TimingsSoFar = Partial<Omit<StageTimings, 'totalMs'>> & { totalMs: number };
+export type TimingsSoFar = Partial<Record<`${Stage}Ms`, number>> & { totalMs: number };
 
 /** Times consecutive stages of one attempt. */
 export class Stopwatch {
@@ -26,7 +30,14 @@ export class Stopwatch {
     return { ...this.stages, totalMs: ms(performance.now() - this.started) };
   }
 
-  /** All three stages, once inference finished. */
+  /** `timings` (up to inference) with the store stage, and the total up to now. */
+  withStore(timings: StageTimings): StoredTimings {
+    const { storeMs, totalMs } = this.soFar();
+    if (storeMs === undefined) throw new Error('the store stage was not timed');
+    return { ...timings, storeMs, totalMs };
+  }
+
+  /** The three stages before the result is stored, once inference finished. */
   complete(): StageTimings {
     const { fetchMs, decodeMs, inferenceMs, totalMs } = this.soFar();
     if (fetchMs === undefined || decodeMs === undefined || inferenceMs === undefined) throw new Error('a stage was not timed');

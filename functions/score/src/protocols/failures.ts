@@ -1,3 +1,4 @@
+import { answeringIn, failingWith } from '../metrics/score-metrics.js';
 import { errorResponse, FunctionError, type HttpResponse, type Logger } from '../vendor/core/index.js';
 import { v2Error } from './open-inference.js';
 import { seldonError } from './seldon.js';
@@ -13,6 +14,7 @@ export type Protocol = 'open-inference' | 'seldon' | 'score';
 const INTERNAL = 'internal error; see the function log';
 
 export function failure(protocol: Protocol, error: unknown, log: Logger): HttpResponse {
+  failingWith(protocol, error);
   if (protocol === 'score') return errorResponse(error, log);
   const known = error instanceof FunctionError;
   if (!known) log.error('unexpected failure', { error });
@@ -23,6 +25,7 @@ export function failure(protocol: Protocol, error: unknown, log: Logger): HttpRe
 
 /** Runs one operation, answering any failure in the protocol's shape (never a crash). */
 export function answerIn(protocol: Protocol, log: Logger, run: () => HttpResponse): HttpResponse {
+  answeringIn(protocol);
   try {
     return run();
   } catch (error) {

@@ -7,14 +7,16 @@
  * front.ts's listener in front of the runtime's on the server start() returns: any path reaches
  * `handle` (see requestPath), malformed CloudEvents get a deliberate 400 instead of a retried 500.
  * The swap happens in the same event-loop turn as the listen callback, before any connection can be
- * accepted, so no request ever reaches the runtime unwrapped.
+ * accepted, so no request ever reaches the runtime unwrapped. The runtime's `/metrics` answers with
+ * bucket-ml's own metrics appended (metrics-endpoint.ts).
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import faas, { type Function as FunctionModule, type InvokerOptions } from 'faas-js-runtime';
 import { createLogger, type Level } from '../log.js';
 import { frontListener, type RequestListener } from './front.js';
-import { parseCommandLine, runtimePaths } from './options.js';
+import { registry } from '../metrics/registry.js';
+import { metricsPath, parseCommandLine, runtimePaths } from './options.js';
 
 const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'] satisfies Level[];
 
@@ -37,6 +39,8 @@ async function main(): Promise<void> {
       runtimePaths: runtimePaths(module, process.env),
       bodyLimit: Number(options.bodyLimit),
       log: createLogger({ component: 'runtime' }, { level }),
+      // bucketml_* (the function's module filled this registry: same vendored copy) after the runtime's own
+      metrics: { path: metricsPath(process.env), exposition: () => registry.metrics() },
     }),
   );
 }

@@ -8,7 +8,7 @@ export const FUNCTION_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'OPTI
 
 export type Route =
   /** One of the runtime's endpoints (health, metrics): passed on unchanged. */
-  | { to: 'runtime' }
+  | { to: 'runtime'; path: string }
   /** The function: rewrite the target to `url`, remember `path`. */
   | { to: 'function'; path: string; url: string }
   /** A method the runtime would answer 404 (which Knative retries): refused with 405. */
@@ -30,7 +30,7 @@ export function splitTarget(target: string): { path: string; search: string } {
 
 export function routeRequest(method: string, target: string, runtimePaths: ReadonlySet<string>): Route {
   const { path, search } = splitTarget(target);
-  if (runtimePaths.has(path)) return { to: 'runtime' };
+  if (runtimePaths.has(path)) return { to: 'runtime', path };
   if (!FUNCTION_METHODS.includes(method)) return { to: 'method-not-allowed' };
   return { to: 'function', path, url: `/${search}` };
 }

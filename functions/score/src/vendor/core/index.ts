@@ -10,4 +10,5 @@ export * from './s3.js';
 export * from './lifecycle/index.js';
 export * from './runtime/request-path.js';
 export * from './result-naming.js';
+export * from './metrics/index.js';
 export * from './xml.js';

@@ -11,6 +11,7 @@ import { badRequest, FunctionError } from '../errors.js';
 import { errorResponse, type HttpResponse } from '../http.js';
 import type { Logger } from '../log.js';
 import { cloudEventProblems, deliveryMode } from './cloudevent-check.js';
+import { serveMetrics } from './metrics-endpoint.js';
 import { REQUEST_PATH_HEADER } from './request-path.js';
 import { FUNCTION_METHODS, routeRequest } from './target.js';
 
@@ -22,6 +23,8 @@ export interface FrontOptions {
   /** The runtime's body limit in bytes, applied to the structured-mode bodies read here. */
   bodyLimit: number;
   log: Logger;
+  /** The runtime's metrics path, and the text appended to its exposition there (see metrics-endpoint.ts). */
+  metrics?: { path: string; exposition: () => Promise<string> };
 }
 
 export function frontListener(runtime: RequestListener, options: FrontOptions): RequestListener {
@@ -41,7 +44,11 @@ export function frontListener(runtime: RequestListener, options: FrontOptions): 
 
   function front(req: IncomingMessage, res: ServerResponse): void {
     const route = routeRequest(req.method ?? 'GET', req.url ?? '/', options.runtimePaths);
-    if (route.to === 'runtime') return runtime(req, res);
+    if (route.to === 'runtime') {
+      const { metrics } = options;
+      const scrape = metrics !== undefined && (req.method === 'GET' || req.method === 'HEAD') && route.path === metrics.path;
+      return scrape ? serveMetrics(req, res, runtime, metrics.exposition, (error) => failed(req, res, error)) : runtime(req, res);
+    }
     if (route.to === 'method-not-allowed') {
       // fastify would answer 404, which Knative retries; a method is never going to start working.
       const error = new FunctionError(405, 'method_not_allowed', `${req.method} is not served: use ${FUNCTION_METHODS.join(', ')}`);

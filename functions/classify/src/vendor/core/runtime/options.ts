@@ -74,6 +74,9 @@ export function runtimePaths(module: { liveness?: Probe; readiness?: Probe }, en
   return new Set([
     own(module.liveness) || env.LIVENESS_URL || '/health/liveness',
     own(module.readiness) || env.READINESS_URL || '/health/readiness',
-    env.METRICS_URL || '/metrics',
+    metricsPath(env),
   ]);
 }
+
+/** Where faas-js-runtime serves its metrics (lib/request-handler.js). */
+export const metricsPath = (env: NodeJS.ProcessEnv): string => env.METRICS_URL || '/metrics';

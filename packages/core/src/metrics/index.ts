@@ -1,0 +1,3 @@
+export * from './exposition.js';
+export * from './registry.js';
+export * from './startup.js';
