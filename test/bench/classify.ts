@@ -5,7 +5,7 @@
 // machine). Prints numbers next to issue 10's targets; asserts nothing.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -131,6 +131,8 @@ async function modelUrl(design: Design, scratch: string): Promise<string> {
     const cli = path.join(repoRoot, 'functions/classify/build/cli/export-onnx.js');
     if (!existsSync(cli)) throw new Error('this build has no export-onnx command (functions/classify/build/cli/export-onnx.js)');
     await run(process.execPath, [cli, MODEL_JSON, out], { cwd: path.join(repoRoot, 'functions/classify'), maxBuffer: 1 << 24 });
+    // as a user publishes it: the labels beside the model (the .onnx carries its spec, not the class names)
+    await copyFile(path.join(path.dirname(MODEL_JSON), 'labels.json'), path.join(scratch, 'labels.json'));
   }
   return `file://${out}`;
 }

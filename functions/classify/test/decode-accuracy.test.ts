@@ -59,7 +59,7 @@ describe('top-1 against the reference decoder, both shared models', () => {
   beforeAll(async () => {
     await selectBackend('wasm');
     for (const { name, overrides } of models) {
-      loaded.push(await ImageClassifier.load({ modelUrl: pathToFileURL(path.join(modelsDir, name, 'model.json')).href, overrides }, {}));
+      loaded.push(await ImageClassifier.load({ modelUrl: pathToFileURL(path.join(modelsDir, name, 'model.json')).href, overrides }, {}, { backend: 'wasm' }));
     }
   }, 120_000);
 

@@ -297,4 +297,16 @@ describe('spec helpers', () => {
     expect(topClasses(scores, 10, labels).at(-1)).toEqual({ label: 'class 4', index: 4, score: 0 });
     expect(topClasses(Float32Array.from([3, -1, 7]), 1, ['x', 'y', 'z'])).toEqual([{ label: 'z', index: 2, score: 7 }]);
   });
+
+  it('topClasses agrees with a stable sort of every class, ties included (1000 random cases)', () => {
+    let seed = 11;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let t = 0; t < 1000; t++) {
+      // few distinct values, so that ties are common
+      const scores = Array.from({ length: 1 + Math.floor(next() * 60) }, () => Math.floor(next() * 6) / 5);
+      const k = 1 + Math.floor(next() * 8);
+      const sorted = scores.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+      expect(topClasses(scores, k, []).map((p) => p.index)).toEqual(sorted.slice(0, k));
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { FunctionError } from '../vendor/core/index.js';
+import { isSrgbProfile } from './icc.js';
 
 /** Formats classify accepts; decided from the bytes (sharp sniffs the header), never from the key. */
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
@@ -80,7 +81,14 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
  * P3, test/decode.test.ts). Other colour spaces (greyscale, CMYK, 16-bit) take the direct path.
  */
 async function decodeRgb(bytes: Uint8Array, meta: Metadata, options: DecodeOptions): Promise<Buffer> {
-  const deferProfile = meta.icc !== undefined && meta.space === 'srgb' && meta.depth === 'uchar';
+  const rgb8 = meta.space === 'srgb' && meta.depth === 'uchar';
+  // An sRGB profile needs no transform at all: decode as if there were none.
+  const srgb = rgb8 && meta.icc !== undefined && isSrgbProfile(meta.icc);
+  if (srgb) {
+    const plain = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'warning', ignoreIcc: true }).rotate().flatten({ background: '#ffffff' });
+    return fit(plain, options).removeAlpha().raw().toBuffer();
+  }
+  const deferProfile = meta.icc !== undefined && rgb8;
   // failOn 'warning': libjpeg reports damaged pixel data only as a warning; such a file is corrupt.
   const decoded = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'warning', ignoreIcc: deferProfile })
     .rotate()

@@ -90,7 +90,16 @@ export class ImageClassifier {
 }
 
 export function topClasses(scores: ArrayLike<number>, k: number, labels: readonly string[]): Prediction[] {
-  const order = Array.from({ length: scores.length }, (_, i) => i);
-  order.sort((a, b) => (scores[b] as number) - (scores[a] as number));
-  return order.slice(0, k).map((index) => ({ label: labels[index] ?? `class ${index}`, index, score: scores[index] as number }));
+  // One pass keeping the k best (k is small, classes are many): the order a stable sort by descending
+  // score gives, ties in class order, without sorting every class for each image.
+  const best: number[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    const score = scores[i] as number;
+    if (best.length === k && !(score > (scores[best[k - 1] as number] as number))) continue;
+    let at = best.length;
+    while (at > 0 && score > (scores[best[at - 1] as number] as number)) at--;
+    best.splice(at, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best.map((index) => ({ label: labels[index] ?? `class ${index}`, index, score: scores[index] as number }));
 }
