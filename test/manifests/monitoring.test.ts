@@ -58,7 +58,7 @@ const plainQuery = (expr: string): string => expr.replaceAll('$namespace', 'buck
 /** bucketml_* metric families named in PromQL text (histogram series suffixes dropped). */
 const familiesIn = (text: string): string[] => [...new Set([...text.matchAll(/\bbucketml_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')))];
 
-/** bucketml_* names the code defines: string literals in the functions' and core's sources. */
+/** bucketml_* names the code defines: string literals in the metrics modules of the functions and core. */
 async function familiesInCode(): Promise<string[]> {
   const roots = [path.join(repoRoot, 'packages/core/src'), ...FUNCTIONS.map((f) => path.join(repoRoot, 'functions', f, 'src'))];
   const names = new Set<string>();
@@ -66,7 +66,7 @@ async function familiesInCode(): Promise<string[]> {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory() && e.name !== 'vendor') await walk(p);
-      else if (e.isFile() && e.name.endsWith('.ts')) for (const m of (await readFile(p, 'utf8')).matchAll(/['"`](bucketml_[a-z0-9_]+)['"`]/g)) names.add(m[1]!);
+      else if (e.isFile() && e.name.endsWith('.ts') && dir.split(path.sep).includes('metrics')) for (const m of (await readFile(p, 'utf8')).matchAll(/['"`](bucketml_[a-z0-9_]+)['"`]/g)) names.add(m[1]!);
     }
   };
   for (const r of roots) await walk(r);
