@@ -1,6 +1,7 @@
 import { endianness } from 'node:os';
 import { badRequest, type HttpResponse } from '../vendor/core/index.js';
 import type { Datatype } from './oip-tensor.js';
+import { halfToFloat } from '../vendor/core/half-float.js';
 
 /**
  * Triton's binary tensor data extension to the Open Inference Protocol (triton-inference-server/server
@@ -16,16 +17,6 @@ const SIZE: Partial<Record<Datatype, number>> = {
   BOOL: 1, INT8: 1, UINT8: 1, INT16: 2, UINT16: 2, FP16: 2, INT32: 4, UINT32: 4, FP32: 4, INT64: 8, UINT64: 8, FP64: 8,
 };
 
-/** IEEE 754 half precision (Node 20 has no Float16Array). */
-function half(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
-
 function element(buf: Buffer, at: number, datatype: Datatype): unknown {
   switch (datatype) {
     case 'BOOL': return buf[at] !== 0;
@@ -33,7 +24,7 @@ function element(buf: Buffer, at: number, datatype: Datatype): unknown {
     case 'UINT8': return buf.readUInt8(at);
     case 'INT16': return buf.readInt16LE(at);
     case 'UINT16': return buf.readUInt16LE(at);
-    case 'FP16': return half(buf.readUInt16LE(at));
+    case 'FP16': return halfToFloat(buf.readUInt16LE(at));
     case 'INT32': return buf.readInt32LE(at);
     case 'UINT32': return buf.readUInt32LE(at);
     case 'FP32': return buf.readFloatLE(at);

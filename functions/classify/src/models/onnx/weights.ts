@@ -1,6 +1,7 @@
 import type { io } from '@tensorflow/tfjs-core';
 import { ExportUnsupported } from './unsupported.js';
 import { HOST_IS_LITTLE_ENDIAN } from './protobuf.js';
+import { halfToFloat } from '../../vendor/core/half-float.js';
 
 /** A weight as float32 values with its TF.js (channels-last, Keras) shape. */
 export interface Weight {
@@ -57,13 +58,4 @@ function concat(data: io.WeightData | undefined): Uint8Array {
     at += p.byteLength;
   }
   return out;
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }

@@ -12,3 +12,4 @@ export * from './runtime/request-path.js';
 export * from './result-naming.js';
 export * from './metrics/index.js';
 export * from './xml.js';
+export * from './half-float.js';
