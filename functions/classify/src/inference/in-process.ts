@@ -1,7 +1,8 @@
 import type { InferenceEngine } from '../models/engines/engine.js';
 import type { ModelSpec } from '../models/spec.js';
 import { Batcher } from './batcher.js';
-import { concatImages, scalePixels, splitRows } from './scale.js';
+import { scalePixels } from '../models/spec.js';
+import { concatImages, splitRows } from './scale.js';
 import { checkImage, shuttingDown, type BatchingOptions, type InferenceService, type InferenceStats } from './service.js';
 
 /**

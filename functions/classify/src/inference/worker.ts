@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEngine, type InferenceEngine } from '../models/engines/engine.js';
 import type { RunRequest, WorkerMessage, WorkerSetup } from './protocol.js';
-import { scalePixels } from './scale.js';
+import { scalePixels } from '../models/spec.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread (see pool.ts)');

@@ -2,7 +2,7 @@ import type { LocationDeps, Logger } from '../vendor/core/index.js';
 import type { EngineName, InferenceEngine, PreparedModel } from './engines/engine.js';
 import { selectEngine, type BackendChoice, type EngineSelection } from './engines/select.js';
 import { readModelSource, type ModelSource } from './source.js';
-import { scalingCoefficients, type ModelSpec } from './spec.js';
+import { scalePixels, type ModelSpec } from './spec.js';
 import { StartupClock, type StartupTimings } from './startup.js';
 
 export type { ModelSource } from './source.js';
@@ -69,9 +69,7 @@ export class ImageClassifier {
   scale(pixels: Uint8Array, into = new Float32Array(pixels.length)): Float32Array {
     const expected = this.spec.inputSize ** 2 * 3;
     if (pixels.length !== expected) throw new Error(`expected ${expected} input values, got ${pixels.length}`);
-    const { scale, offset } = scalingCoefficients(this.spec.scaling);
-    for (let i = 0; i < expected; i++) into[i] = (pixels[i] as number) * scale + offset;
-    return into;
+    return scalePixels(pixels, this.spec.scaling, into);
   }
 
   /** Probabilities per class for one image of RGB bytes. */

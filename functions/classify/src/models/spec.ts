@@ -73,3 +73,10 @@ export function parseModelConfigFile(value: unknown, where: string): ModelConfig
   }
   return parsed.data;
 }
+
+/** RGB bytes → the model's float input, as `scaling` says (bytes are what cross to workers: 4× smaller). */
+export function scalePixels(pixels: Uint8Array, scaling: Scaling, into = new Float32Array(pixels.length)): Float32Array {
+  const { scale, offset } = scalingCoefficients(scaling);
+  for (let i = 0; i < pixels.length; i++) into[i] = (pixels[i] as number) * scale + offset;
+  return into;
+}
